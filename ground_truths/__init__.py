@@ -1,0 +1,1 @@
+"""ground_truths: reference gene networks as clean, directed edge tables of HGNC symbols."""

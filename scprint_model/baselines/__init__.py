@@ -1,0 +1,1 @@
+"""Baseline network inference methods (GENIE3, DeepSEM, controls)."""
