@@ -1,0 +1,494 @@
+"""The :class:`GRnnData` type: an AnnData whose gene x gene networks live in ``varp``.
+
+Orientation: ``network[i, j]`` is the score of the edge regulator ``genes[i]`` -> target ``genes[j]``
+(rows = sources, columns = targets). Use :meth:`GRnnData.as_target_rows` / :func:`from_target_rows` at the
+boundary of methods that produce the other orientation instead of a bare ``.T``.
+
+Storage: each network is ``adata.varp[key]`` (dense ``(genes, genes)``, dense per-head stack
+``(genes, genes, heads)``, or scipy sparse CSR/CSC). Provenance of network ``key`` is a JSON string at
+``adata.uns["grnndata"]["networks"][key]`` (JSON keeps lists/None/nesting exact through .h5ad).
+"""
+from __future__ import annotations
+
+import copy as _copy
+import datetime as _dt
+import json
+import logging
+import os
+import uuid
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any, Literal
+
+import anndata
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+from anndata import AnnData
+
+from . import edges as _edges
+from ._checks import NetworkKeyError, check_genes, check_key, check_network, examples, metadata_to_json
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_KEY = "GRN"
+UNS_KEY = "grnndata"
+ORIENTATION = "rows=regulators, columns=targets (network[i, j] scores regulator i -> target j)"
+FORMAT_VERSION = "1"
+
+Matrix = Any  # np.ndarray | scipy.sparse matrix/array
+
+
+def _now() -> str:
+    return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
+
+
+class GRnnData(AnnData):
+    """AnnData (cells x genes; may have 0 cells) holding named gene x gene networks in ``varp``.
+
+    Parameters
+    ----------
+    adata
+        Existing AnnData to wrap. Its arrays (``X``, ``varp`` networks, ...) are shared, not copied; its
+        ``uns`` mapping is shallow-copied so that adding networks does not alter ``adata``.
+    networks
+        A matrix (stored under ``"GRN"``) or a mapping ``key -> matrix``. Rows = regulators.
+    genes
+        Gene names (required without ``adata``; if given with ``adata`` they must equal its ``var_names``).
+    metadata
+        Provenance: for a single matrix, its metadata dict; for a mapping of networks, either a mapping
+        ``key -> dict`` (when all its keys are network keys) or one dict applied to every network.
+
+    Notes
+    -----
+    Slicing (``net[cells, genes]``), ``copy()`` and :func:`read_h5ad` return ``GRnnData``. Slicing by cells
+    keeps every network; slicing by genes keeps the induced sub-network (in the order asked for). A view
+    is materialised (copied) before a network is added to it, as anndata does for any view modification.
+    """
+
+    def __init__(
+        self,
+        adata: AnnData | None = None,
+        *,
+        networks: Matrix | Mapping[str, Matrix] | None = None,
+        genes: Sequence[str] | pd.Index | None = None,
+        metadata: Mapping[str, Any] | None = None,
+    ) -> None:
+        if adata is None:
+            if genes is None and isinstance(networks, pd.DataFrame):
+                genes = networks.index
+            genes = check_genes(genes)
+            AnnData.__init__(self, var=pd.DataFrame(index=genes))
+        else:
+            if not isinstance(adata, AnnData):
+                raise TypeError(
+                    f"adata must be an AnnData, got {type(adata).__name__}; "
+                    "for a bare matrix use GRnnData.from_matrix(matrix, genes)"
+                )
+            if adata.isbacked:
+                raise NotImplementedError("backed AnnData is not supported; load it into memory first")
+            if adata.is_view:
+                if networks is None and metadata is None:
+                    # wrap the parent and re-apply the same indices: still a view, nothing copied
+                    parent = GRnnData(adata._adata_ref)
+                    AnnData.__init__(self, parent, oidx=adata._oidx, vidx=adata._vidx, asview=True)
+                    self._check_genes_arg(genes)
+                    return
+                adata = adata.copy()
+            AnnData.__init__(self, adata)
+            uns = dict(adata.uns)
+            if UNS_KEY in uns:  # our nested store is small: deep-copy so the wrapped object stays untouched
+                uns[UNS_KEY] = _copy.deepcopy(uns[UNS_KEY])
+            self.uns = uns
+            check_genes(self.var_names)
+            self._check_genes_arg(genes)
+        if networks is None:
+            if metadata is not None:
+                raise ValueError("metadata was given without networks")
+            return
+        if isinstance(networks, Mapping):
+            if (
+                metadata
+                and all(k in networks for k in metadata)
+                and all(v is None or isinstance(v, Mapping) for v in metadata.values())
+            ):
+                per_key = dict(metadata)
+            else:
+                per_key = {k: metadata for k in networks}
+            for key, matrix in networks.items():
+                self.add_network(key, matrix, metadata=per_key.get(key))
+        else:
+            self.add_network(DEFAULT_KEY, networks, metadata=metadata)
+
+    def _check_genes_arg(self, genes: Any) -> None:
+        if genes is not None and not check_genes(genes).equals(self.var_names):
+            raise ValueError("genes differ from adata.var_names; omit genes= or pass adata[:, genes]")
+
+    # ------------------------------------------------------------------ construction helpers
+    @classmethod
+    def from_matrix(
+        cls,
+        matrix: Matrix,
+        genes: Sequence[str] | pd.Index,
+        *,
+        key: str = DEFAULT_KEY,
+        metadata: Mapping[str, Any] | None = None,
+    ) -> GRnnData:
+        """Network-only object (0 cells) from a square matrix with rows = regulators, columns = targets."""
+        return cls(networks={key: matrix}, genes=genes, metadata={key: metadata})
+
+    @classmethod
+    def from_target_rows(
+        cls,
+        matrix: Matrix,
+        genes: Sequence[str] | pd.Index,
+        *,
+        key: str = DEFAULT_KEY,
+        metadata: Mapping[str, Any] | None = None,
+    ) -> GRnnData:
+        """Like :meth:`from_matrix` for a matrix whose rows are *targets* (``matrix[j, i]`` scores i -> j).
+
+        The matrix is transposed once here (CSR becomes CSC, dense becomes a transposed view; a 3-D stack
+        swaps its first two axes), so the stored network has rows = regulators.
+        """
+        return cls.from_matrix(_transpose(matrix), genes, key=key, metadata=metadata)
+
+    # ------------------------------------------------------------------ anndata integration
+    def __getitem__(self, index: Any) -> GRnnData:
+        """Sliced view (cells, genes) that is still a :class:`GRnnData`; networks follow the gene slice."""
+        oidx, vidx = self._normalize_indices(index)
+        view = type(self).__new__(type(self))
+        AnnData.__init__(view, self, oidx=oidx, vidx=vidx, asview=True)
+        return view
+
+    def copy(self, filename: os.PathLike[str] | str | None = None) -> GRnnData:
+        """Full copy (a :class:`GRnnData`)."""
+        return type(self)(AnnData.copy(self, filename))
+
+    def to_memory(self, *, copy: bool = False) -> GRnnData:
+        return type(self)(AnnData.to_memory(self, copy=copy))
+
+    def __repr__(self) -> str:
+        text = AnnData.__repr__(self).replace("AnnData object", "GRnnData object", 1)
+        parts = []
+        for key in self.network_keys:
+            m = self.varp[key]
+            kind = f"sparse, nnz={m.nnz}" if sp.issparse(m) else ("stack" if m.ndim == 3 else "dense")
+            parts.append(f"{key!r} ({kind}, shape={tuple(m.shape)})")
+        return text + ("\n    networks: " + ", ".join(parts) if parts else "")
+
+    # ------------------------------------------------------------------ networks
+    @property
+    def genes(self) -> pd.Index:
+        """Gene names (``var_names``), the row and column labels of every network."""
+        return self.var_names
+
+    @property
+    def network_keys(self) -> list[str]:
+        """Names of the stored networks (every ``varp`` entry is a network)."""
+        return list(self.varp.keys())
+
+    def _missing_key(self, key: str) -> NetworkKeyError:
+        keys = self.network_keys
+        hint = f"available: {keys}" if keys else "this object has no network yet; use add_network(key, matrix)"
+        return NetworkKeyError(f"no network {key!r}; {hint}")
+
+    def network(self, key: str = DEFAULT_KEY) -> Matrix:
+        """The network matrix ``key`` (rows = regulators, columns = targets); not copied."""
+        if key not in self.varp:
+            raise self._missing_key(key)
+        return self.varp[key]
+
+    def add_network(
+        self,
+        key: str,
+        matrix: Matrix,
+        *,
+        metadata: Mapping[str, Any] | None = None,
+    ) -> None:
+        """Store ``matrix`` (rows = regulators) as network ``key`` with provenance ``metadata``.
+
+        ``metadata`` is any JSON-serialisable dict (numpy values are converted); ``method`` (default None),
+        ``parameters`` (default {}), ``created`` (default now, UTC ISO) and ``orientation`` (the convention; a caller's note is kept) are filled in.
+        An existing network with the same key is replaced.
+        """
+        key = check_key(key)
+        matrix = check_network(matrix, self.var_names, key)
+        md: dict[str, Any] = {"method": None, "parameters": {}, "created": _now()}
+        md.update(dict(metadata or {}))
+        md.setdefault("orientation", ORIENTATION)  # a caller's own note (e.g. how it transposed) is kept
+        if getattr(matrix, "ndim", 2) == 3:
+            md["n_heads"] = int(matrix.shape[2])
+        text = metadata_to_json(md, key)
+        if self.is_view:
+            self._init_as_actual(self.copy())
+        if key in self.varp:
+            logger.debug("replacing network %r", key)
+        self.varp[key] = matrix
+        self._set_metadata_json(key, text)
+
+    def remove_network(self, key: str) -> None:
+        """Delete network ``key`` and its metadata."""
+        if key not in self.varp:
+            raise self._missing_key(key)
+        if self.is_view:
+            self._init_as_actual(self.copy())
+        del self.varp[key]
+        store = self._store()
+        store["networks"].pop(key, None)
+        self.uns[UNS_KEY] = store
+
+    def _store(self) -> dict[str, Any]:
+        """Copy of ``uns["grnndata"]`` (copied so that views and wrapped objects never share nested dicts)."""
+        old = self.uns.get(UNS_KEY, {})
+        nets = old.get("networks", {}) if isinstance(old, Mapping) else {}
+        return {"format_version": FORMAT_VERSION, "networks": dict(nets)}
+
+    def _set_metadata_json(self, key: str, text: str) -> None:
+        store = self._store()
+        store["networks"][key] = text
+        self.uns[UNS_KEY] = store
+
+    def network_metadata(self, key: str = DEFAULT_KEY) -> dict[str, Any]:
+        """Provenance of network ``key`` (method, parameters, created, orientation, ...); a fresh dict."""
+        if key not in self.varp:
+            raise self._missing_key(key)
+        text = self.uns.get(UNS_KEY, {}).get("networks", {}).get(key)
+        if text is None:  # a plain AnnData varp entry added without grnndata
+            return {"method": None, "parameters": {}, "created": None}
+        return json.loads(str(text))
+
+    def update_network_metadata(self, key: str = DEFAULT_KEY, **fields: Any) -> None:
+        """Add or replace metadata fields of network ``key``."""
+        md = self.network_metadata(key)
+        md.update(fields)
+        text = metadata_to_json(md, key)
+        if self.is_view:
+            self._init_as_actual(self.copy())
+        self._set_metadata_json(key, text)
+
+    # ------------------------------------------------------------------ orientation helpers
+    def as_target_rows(self, key: str = DEFAULT_KEY) -> Matrix:
+        """Network ``key`` with rows = targets (``out[j, i]`` scores i -> j), for methods that expect that."""
+        return _transpose(self.network(key))
+
+    def _gene_position(self, gene: str) -> int:
+        pos = self.var_names.get_indexer([gene])[0]
+        if pos < 0:
+            raise NetworkKeyError(f"gene {gene!r} is not among the {self.n_vars} genes of this network")
+        return int(pos)
+
+    def targets_of(
+        self, regulator: str, key: str = DEFAULT_KEY, *, top_k: int | None = None, absolute: bool = False
+    ) -> pd.Series:
+        """Scores of ``regulator -> target`` for its targets (nonzero scores), best first."""
+        return _ranked(_vector(self.network(key), self._gene_position(regulator), axis=0), self.genes, top_k, absolute)
+
+    def regulators_of(
+        self, target: str, key: str = DEFAULT_KEY, *, top_k: int | None = None, absolute: bool = False
+    ) -> pd.Series:
+        """Scores of ``regulator -> target`` for the regulators of ``target`` (nonzero scores), best first."""
+        return _ranked(_vector(self.network(key), self._gene_position(target), axis=1), self.genes, top_k, absolute)
+
+    # ------------------------------------------------------------------ edges and IO
+    def to_edges(
+        self,
+        key: str = DEFAULT_KEY,
+        top_k: int | None = None,
+        min_score: float | None = None,
+        *,
+        absolute: bool = False,
+        head: int | None = None,
+    ) -> pd.DataFrame:
+        """Edge table ``source, target, weight`` of network ``key`` (rules in :mod:`grnndata.edges`).
+
+        ``min_score`` keeps ``score >= min_score``; then ``top_k`` keeps the k best regulators per *target*.
+        Zero scores are not edges. ``head`` selects one head of a (genes, genes, heads) stack.
+        """
+        matrix = self.network(key)
+        if head is not None:
+            if getattr(matrix, "ndim", 2) != 3:
+                raise ValueError(f"head= is only valid for a per-head stack; network {key!r} is 2-D")
+            matrix = np.asarray(matrix)[:, :, head]
+        return _edges.matrix_to_edges(matrix, self.genes, top_k=top_k, min_score=min_score, absolute=absolute)
+
+    def write_h5ad(self, filename: os.PathLike[str] | str, **kwargs: Any) -> Path:  # type: ignore[override]
+        """Write an ordinary ``.h5ad`` (plain ``anndata.read_h5ad`` reads the networks back intact).
+
+        Written to a temporary file in the same directory, then renamed (never half-written).
+        ``kwargs`` go to :meth:`anndata.AnnData.write_h5ad` (e.g. ``compression="gzip"``).
+        """
+        if filename is None:
+            raise ValueError("write_h5ad needs a file name")
+        path = Path(filename)
+        if not path.parent.is_dir():
+            raise FileNotFoundError(f"directory {path.parent} does not exist; create it first")
+        tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+        try:
+            AnnData.write_h5ad(self, tmp, **kwargs)
+            os.replace(tmp, path)
+        finally:
+            if tmp.exists():
+                tmp.unlink()
+        return path
+
+    write = write_h5ad
+
+
+def _transpose(matrix: Matrix) -> Matrix:
+    if sp.issparse(matrix):
+        return matrix.T
+    arr = np.asarray(matrix)
+    return np.swapaxes(arr, 0, 1)
+
+
+def _vector(matrix: Matrix, pos: int, axis: int) -> np.ndarray:
+    """Row ``pos`` (axis=0) or column ``pos`` (axis=1) of a 2-D network as a dense vector."""
+    if getattr(matrix, "ndim", 2) != 2:
+        raise ValueError("this helper needs a 2-D network; reduce the per-head stack first (e.g. .mean(axis=2))")
+    if sp.issparse(matrix):
+        sl = matrix[[pos], :] if axis == 0 else matrix[:, [pos]]
+        return np.asarray(sl.toarray()).ravel()
+    return np.asarray(matrix[pos, :] if axis == 0 else matrix[:, pos]).ravel()
+
+
+def _ranked(values: np.ndarray, genes: pd.Index, top_k: int | None, absolute: bool) -> pd.Series:
+    nz = np.flatnonzero(values)
+    score = np.abs(values[nz]) if absolute else values[nz]
+    order = nz[np.argsort(-score.astype(np.float64), kind="stable")]
+    if top_k is not None:
+        order = order[:top_k]
+    return pd.Series(values[order], index=genes[order], name="score")
+
+
+def from_matrix(
+    matrix: Matrix,
+    genes: Sequence[str] | pd.Index,
+    *,
+    key: str = DEFAULT_KEY,
+    metadata: Mapping[str, Any] | None = None,
+) -> GRnnData:
+    """Module-level alias of :meth:`GRnnData.from_matrix`."""
+    return GRnnData.from_matrix(matrix, genes, key=key, metadata=metadata)
+
+
+def from_target_rows(
+    matrix: Matrix,
+    genes: Sequence[str] | pd.Index,
+    *,
+    key: str = DEFAULT_KEY,
+    metadata: Mapping[str, Any] | None = None,
+) -> GRnnData:
+    """Module-level alias of :meth:`GRnnData.from_target_rows` (input rows = targets)."""
+    return GRnnData.from_target_rows(matrix, genes, key=key, metadata=metadata)
+
+
+def from_edges(
+    edges: pd.DataFrame,
+    genes: Sequence[str] | pd.Index,
+    source: str = "source",
+    target: str = "target",
+    weight: str | None = "weight",
+    key: str = DEFAULT_KEY,
+    *,
+    duplicates: _edges.Duplicates = "max",
+    errors: Literal["warn", "raise", "ignore"] = "warn",
+    dtype: Any = None,
+    metadata: Mapping[str, Any] | None = None,
+) -> GRnnData:
+    """Network-only :class:`GRnnData` with a sparse CSR network built from an edge table.
+
+    Rules (zero = no edge, duplicates, unknown genes) are in :mod:`grnndata.edges`. The edge-list stats
+    (including the sorted list of ``unknown_genes``) are stored in the network metadata under ``"edges"``.
+    """
+    genes = check_genes(genes)
+    matrix, stats = _edges.edges_to_matrix(
+        edges, genes, source=source, target=target, weight=weight, duplicates=duplicates, errors=errors, dtype=dtype
+    )
+    md = {"method": "from_edges", "parameters": {"duplicates": duplicates}}
+    md.update(dict(metadata or {}))
+    md["edges"] = stats
+    return GRnnData.from_matrix(matrix, genes, key=key, metadata=md)
+
+
+def read_h5ad(filename: os.PathLike[str] | str, **kwargs: Any) -> GRnnData:
+    """Read a ``.h5ad`` (written by grnndata or plain anndata) as :class:`GRnnData`."""
+    if kwargs.get("backed"):
+        raise NotImplementedError("backed reading is not supported by grnndata; use anndata.read_h5ad(backed=...)")
+    return GRnnData(anndata.read_h5ad(filename, **kwargs))
+
+
+def _same_matrix(a: Matrix, b: Matrix) -> bool:
+    if a.shape != b.shape:
+        return False
+    if sp.issparse(a) and sp.issparse(b):
+        return (sp.csr_matrix(a) != sp.csr_matrix(b)).nnz == 0
+    a = a.toarray() if sp.issparse(a) else np.asarray(a)
+    b = b.toarray() if sp.issparse(b) else np.asarray(b)
+    return bool(np.array_equal(a, b))
+
+
+def concat(
+    objs: Sequence[AnnData],
+    *,
+    networks: Literal["same", "first"] = "same",
+    **kwargs: Any,
+) -> GRnnData:
+    """Concatenate cells of several objects over the same genes, keeping the networks.
+
+    Rule: all objects must have identical ``var_names`` (same genes, same order), else ``ValueError``.
+    With ``networks="same"`` (default) they must also hold the same network keys with equal values
+    (sparsity pattern aside), else ``ValueError`` naming the first difference; ``networks="first"`` keeps
+    the networks of the first object without comparing. Network metadata and ``var`` come from the first
+    object. ``kwargs`` go to :func:`anndata.concat` (e.g. ``label=``, ``keys=``, ``index_unique=``).
+    """
+    objs = list(objs)
+    if not objs:
+        raise ValueError("concat needs at least one object")
+    for o in objs:
+        if not isinstance(o, AnnData):
+            raise TypeError(f"concat takes AnnData/GRnnData objects, got {type(o).__name__}")
+    if networks not in ("same", "first"):
+        raise ValueError(f"networks must be 'same' or 'first', got {networks!r}")
+    if "axis" in kwargs and kwargs["axis"] not in (0, "obs"):
+        raise ValueError("grnndata.concat only concatenates cells (axis=0)")
+    kwargs.pop("axis", None)
+    first = GRnnData(objs[0])
+    genes = first.var_names
+    for i, o in enumerate(objs[1:], start=1):
+        if not o.var_names.equals(genes):
+            only_first = genes.difference(o.var_names)
+            only_other = o.var_names.difference(genes)
+            detail = (
+                f"{len(only_first)} gene(s) only in object 0 ({examples(only_first)}), "
+                f"{len(only_other)} only in object {i} ({examples(only_other)})"
+                if len(only_first) or len(only_other)
+                else "same genes in a different order"
+            )
+            raise ValueError(
+                f"cannot concatenate: genes of object {i} differ from object 0: {detail}. "
+                "Subset all objects to common genes first, e.g. [a[:, common] for a in objs]"
+            )
+        if networks == "same":
+            keys0, keys_i = set(first.varp.keys()), set(o.varp.keys())
+            if keys0 != keys_i:
+                raise ValueError(
+                    f"cannot concatenate: object {i} has networks {sorted(keys_i)}, object 0 has {sorted(keys0)}; "
+                    "pass networks='first' to keep the first object's networks"
+                )
+            for key in sorted(keys0):
+                if not _same_matrix(first.varp[key], o.varp[key]):
+                    raise ValueError(
+                        f"cannot concatenate: network {key!r} differs between object 0 and object {i}; "
+                        "pass networks='first' to keep the first object's networks"
+                    )
+    kwargs.setdefault("merge", "first")
+    plain = anndata.concat([AnnData(o) if not o.is_view else o for o in objs], axis=0, **kwargs)
+    out = GRnnData(plain)
+    for key in first.varp.keys():
+        out.varp[key] = first.varp[key]
+    store = first._store()
+    uns = dict(out.uns)
+    uns[UNS_KEY] = store
+    out.uns = uns
+    return out
