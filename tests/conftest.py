@@ -18,3 +18,20 @@ def shared_data() -> Path:
             pytest.fail(f"real data not found at {SHARED_DATA}; set GRN_SHARED_DATA")
         pytest.skip(f"real data not found at {SHARED_DATA}; set GRN_SHARED_DATA to run this test")
     return SHARED_DATA
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _offline_truths(tmp_path_factory):
+    """Point ground_truths at the local mirror and a throw-away cache, so tests never touch the network or the user's
+    cache. Explicit settings in the environment win."""
+    previous = {k: os.environ.get(k) for k in ("GROUND_TRUTHS_LOCAL", "GROUND_TRUTHS_CACHE")}
+    if previous["GROUND_TRUTHS_LOCAL"] is None and (SHARED_DATA / "README.md").exists():
+        os.environ["GROUND_TRUTHS_LOCAL"] = str(SHARED_DATA)
+    if previous["GROUND_TRUTHS_CACHE"] is None:
+        os.environ["GROUND_TRUTHS_CACHE"] = str(tmp_path_factory.mktemp("ground_truths_cache"))
+    yield
+    for key, value in previous.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
