@@ -1,0 +1,295 @@
+"""Regression check of benchmark results against a committed baseline.
+
+A run is identified by ``(method, truth, dataset, celltype)``. For every metric of the baseline run:
+
+- higher-is-better metrics (``ap``, ``auprc``, ``auroc``, ``epr``, ``odds_ratio``, ``precision*``, ``recall*``)
+  *regress* when ``baseline - now`` exceeds the tolerance; lower-is-better ones (``fisher_p``) when ``now - baseline``
+  does;
+- counts (``k``, ``n_positives``, ``n_universe``, any ``n_*``, and any metric stored as a JSON integer) must match
+  exactly;
+- other floats (``prevalence``, ``auprc_random`` and unknown metrics) describe the benchmark itself rather than the
+  method: they must stay within the tolerance in both directions (status ``changed``).
+
+The tolerance of a metric is ``max(abs, rel * |baseline|)``: a metric fails only if it moves by more than both its
+absolute and its relative tolerance. Defaults (:data:`DEFAULT_TOLERANCE`) are ``abs=1e-6, rel=1e-3``: the runner is
+deterministic for a given seed (same machine: identical numbers), and a 0.1% relative band absorbs the float noise of
+another BLAS or CPU (near-tied scores swapping ranks) while catching real changes; the small absolute floor only
+matters for metrics near 0 (AUPRC is often ~1e-3 on real data, so an absolute default of 1e-4 would hide a 5% drop).
+``fisher_p`` defaults to ``abs=1e-12, rel=1e-3`` since it spans many orders of magnitude. An infinite baseline (``odds_ratio`` with no false positive) must stay infinite.
+
+Failures: a regressed, changed or mismatched metric, a metric missing from the results, a baseline run missing from
+the results, or a run computed with different parameters. Improvements beyond tolerance pass (status ``improved``);
+refresh the baseline with ``--update``.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import math
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterable, Sequence
+
+from bengrn.report import atomic_write_json, decode_value, fmt, read_results
+
+__all__ = [
+    "Tolerance",
+    "DEFAULT_TOLERANCE",
+    "parse_tolerances",
+    "direction",
+    "compare",
+    "CheckResult",
+    "make_baseline",
+    "write_baseline",
+    "diff_table",
+]
+
+HIGHER_IS_BETTER = {"ap", "auprc", "auroc", "epr", "odds_ratio", "precision", "recall"}
+LOWER_IS_BETTER = {"fisher_p"}
+COUNT_METRICS = {"k", "n_positives", "n_universe"}
+# Parameters that must agree for a comparison to mean anything.
+COMPARED_PARAMETERS = ("seed", "n_cells", "n_genes", "tf_only", "transpose", "heads", "method_options", "celltype_key")
+
+
+@dataclass(frozen=True)
+class Tolerance:
+    """Allowed worsening: ``max(abs, rel * |baseline|)``."""
+
+    abs: float = 1e-6
+    rel: float = 1e-3
+
+    def allowed(self, baseline: float) -> float:
+        return max(self.abs, self.rel * abs(baseline)) if math.isfinite(baseline) else 0.0
+
+    def __str__(self) -> str:
+        return f"abs:{self.abs:g},rel:{self.rel:g}"
+
+
+DEFAULT_TOLERANCE = Tolerance()
+DEFAULT_TOLERANCES: dict[str, Tolerance] = {"fisher_p": Tolerance(abs=1e-12, rel=1e-3)}
+
+
+def direction(metric: str, baseline_value: Any = None) -> str:
+    """``"higher"``, ``"lower"``, ``"exact"`` or ``"both"`` (must not move either way)."""
+    if metric in LOWER_IS_BETTER:
+        return "lower"
+    if metric in COUNT_METRICS or metric.startswith("n_") or (
+        isinstance(baseline_value, int) and not isinstance(baseline_value, bool)
+    ):
+        return "exact"
+    if metric in HIGHER_IS_BETTER or metric.startswith(("precision", "recall")):
+        return "higher"
+    return "both"
+
+
+_TOL_ITEM = re.compile(r"^(abs|rel)\s*:\s*([0-9.eE+-]+)$")
+
+
+def parse_tolerances(specs: Iterable[str]) -> dict[str, Tolerance]:
+    """Parse ``metric=abs:0.01,rel:0.05`` items (``*=...`` sets the default) into a metric -> Tolerance map.
+
+    A spec giving only one of ``abs``/``rel`` keeps the default for the other. A ``*`` spec also replaces the
+    built-in per-metric defaults (``fisher_p``) unless those metrics are given explicitly.
+    """
+    parsed: dict[str, dict[str, float]] = {}
+    for spec in specs:
+        if "=" not in spec:
+            raise ValueError(f"bad tolerance {spec!r}: expected METRIC=abs:X,rel:Y (e.g. auprc=abs:0.01,rel:0.05)")
+        metric, rhs = (part.strip() for part in spec.split("=", 1))
+        if not metric:
+            raise ValueError(f"bad tolerance {spec!r}: no metric name before '='")
+        values = parsed.setdefault(metric, {})
+        for item in rhs.split(","):
+            m = _TOL_ITEM.match(item.strip())
+            if not m:
+                raise ValueError(f"bad tolerance {spec!r}: {item!r} is not abs:X or rel:Y")
+            try:
+                value = float(m.group(2))
+            except ValueError:
+                raise ValueError(f"bad tolerance {spec!r}: {m.group(2)!r} is not a number") from None
+            if not value >= 0:
+                raise ValueError(f"bad tolerance {spec!r}: tolerances must be >= 0")
+            values[m.group(1)] = value
+    default = DEFAULT_TOLERANCE
+    if "*" in parsed:
+        default = Tolerance(**{**{"abs": default.abs, "rel": default.rel}, **parsed["*"]})
+        out = {"*": default}
+    else:
+        out = dict(DEFAULT_TOLERANCES)
+    for metric, values in parsed.items():
+        if metric == "*":
+            continue
+        base = out.get(metric, default)
+        out[metric] = Tolerance(**{**{"abs": base.abs, "rel": base.rel}, **values})
+    return out
+
+
+def _key(run: dict) -> tuple:
+    return (run["method"], run["truth"], run.get("dataset"), run.get("celltype"))
+
+
+def _key_str(key: tuple) -> str:
+    method, truth, dataset, celltype = key
+    s = f"{method} / {truth} / {dataset}"
+    return s if celltype is None else f"{s} / {celltype}"
+
+
+@dataclass
+class Row:
+    run: str
+    metric: str
+    baseline: Any
+    now: Any
+    delta: float | None
+    tolerance: str
+    status: str
+
+    @property
+    def failed(self) -> bool:
+        return self.status in ("regressed", "changed", "mismatch", "missing", "run missing", "params differ")
+
+
+@dataclass
+class CheckResult:
+    rows: list[Row]
+    n_runs: int
+    n_new_runs: int
+
+    @property
+    def failed(self) -> bool:
+        return any(r.failed for r in self.rows)
+
+    @property
+    def failures(self) -> list[Row]:
+        return [r for r in self.rows if r.failed]
+
+
+def _as_float(v: Any) -> float:
+    v = decode_value(v)
+    return float(v) if isinstance(v, (int, float)) else math.nan
+
+
+def _compare_metric(metric: str, base: Any, now: Any, tol: Tolerance) -> tuple[float | None, str, str]:
+    kind = direction(metric, base)
+    b, n = _as_float(base), _as_float(now)
+    if kind == "exact":
+        delta = n - b if math.isfinite(b) and math.isfinite(n) else None
+        same = (b == n) or (math.isnan(b) and math.isnan(n))
+        return delta, "exact", "ok" if same else "mismatch"
+    tol_text = str(tol)
+    if math.isnan(b):
+        return None, tol_text, "ok" if math.isnan(n) else "improved" if kind != "both" else "changed"
+    if math.isnan(n):
+        return None, tol_text, "regressed" if kind != "both" else "changed"
+    if math.isinf(b) or math.isinf(n):
+        if b == n:
+            return 0.0, tol_text, "ok"
+        worse = n < b if kind == "higher" else n > b
+        if kind == "both":
+            return n - b, tol_text, "changed"
+        return n - b, tol_text, "regressed" if worse else "improved"
+    delta = n - b
+    allowed = tol.allowed(b)
+    if kind == "both":
+        return delta, tol_text, "changed" if abs(delta) > allowed else "ok"
+    fall = -delta if kind == "higher" else delta
+    if fall > allowed:
+        return delta, tol_text, "regressed"
+    if -fall > allowed:
+        return delta, tol_text, "improved"
+    return delta, tol_text, "ok"
+
+
+def _params(run: dict) -> dict:
+    params = run.get("parameters") or run.get("provenance", {}).get("parameters", {})
+    return {k: params.get(k) for k in COMPARED_PARAMETERS if k in params}
+
+
+def compare(
+    results: Sequence[dict], baseline: Sequence[dict], tolerances: dict[str, Tolerance] | None = None
+) -> CheckResult:
+    """Compare result runs to baseline runs metric by metric (see the module docstring for the rules)."""
+    tolerances = dict(DEFAULT_TOLERANCES) if tolerances is None else tolerances
+    default = tolerances.get("*", DEFAULT_TOLERANCE)
+    now_runs = {_key(r): r for r in results}
+    base_keys = {_key(r) for r in baseline}
+    rows: list[Row] = []
+    for base in baseline:
+        key = _key(base)
+        name = _key_str(key)
+        if key not in now_runs:
+            rows.append(Row(name, "*", "present", "absent", None, "", "run missing"))
+            continue
+        now = now_runs[key]
+        bp, np_ = _params(base), _params(now)
+        for p in sorted(set(bp) & set(np_)):
+            if bp[p] != np_[p]:
+                rows.append(Row(name, f"param {p}", bp[p], np_[p], None, "exact", "params differ"))
+        for metric, bval in base["metrics"].items():
+            if metric not in now["metrics"]:
+                rows.append(Row(name, metric, bval, None, None, "", "missing"))
+                continue
+            nval = now["metrics"][metric]
+            delta, tol_text, status = _compare_metric(metric, bval, nval, tolerances.get(metric, default))
+            rows.append(Row(name, metric, decode_value(bval), decode_value(nval), delta, tol_text, status))
+    n_new = sum(1 for k in now_runs if k not in base_keys)
+    return CheckResult(rows=rows, n_runs=len(baseline), n_new_runs=n_new)
+
+
+def make_baseline(results: Sequence[dict], *, source: str | None = None) -> dict:
+    """A baseline document: identity, comparable parameters and metrics of every run."""
+    runs = []
+    for run in results:
+        runs.append(
+            {
+                "method": run["method"],
+                "truth": run["truth"],
+                "dataset": run.get("dataset"),
+                "celltype": run.get("celltype"),
+                "parameters": _params(run),
+                "metrics": run["metrics"],
+            }
+        )
+    return {
+        "bengrn_baseline": 1,
+        "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        "source": source,
+        "runs": runs,
+    }
+
+
+def write_baseline(results: Sequence[dict], path: str | Path, *, source: str | None = None) -> Path:
+    """Write :func:`make_baseline` of ``results`` to ``path`` atomically."""
+    return atomic_write_json(path, make_baseline(results, source=source))
+
+
+def read_baseline(path: str | Path) -> list[dict]:
+    """Runs of a baseline file (a results.json is accepted too)."""
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(
+            f"baseline {path} not found; create it with `bengrn check RESULTS --baseline {path} --update`"
+        )
+    return read_results(path)
+
+
+_STYLE = {"ok": "green", "improved": "cyan", "regressed": "bold red", "changed": "bold red", "mismatch": "bold red",
+          "missing": "bold red", "run missing": "bold red", "params differ": "bold red"}
+
+
+def diff_table(result: CheckResult, *, show_all: bool = False):
+    """Rich table (run, metric, baseline, now, delta, tolerance, status); only non-ok rows unless ``show_all``."""
+    from rich.table import Table
+
+    table = Table(title="bengrn check")
+    for col, just in (("run", "left"), ("metric", "left"), ("baseline", "right"), ("now", "right"),
+                      ("delta", "right"), ("tolerance", "left"), ("status", "left")):
+        table.add_column(col, justify=just)
+    for row in result.rows:
+        if not show_all and row.status == "ok":
+            continue
+        delta = "" if row.delta is None else (f"{row.delta:+.3e}" if row.delta else "0")
+        style = _STYLE.get(row.status, "")
+        table.add_row(row.run, row.metric, fmt(row.baseline), fmt(row.now), delta, row.tolerance,
+                      f"[{style}]{row.status}[/]" if style else row.status)
+    return table
