@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from bengrn.align import align
+from bengrn.alignment import align
 from bengrn.metrics import evaluate
 
 logger = logging.getLogger(__name__)

@@ -1,26 +1,20 @@
 """bengrn: benchmark gene networks against reference networks.
 
 Convention used everywhere: ``network[i, j]`` scores the edge regulator i -> target j (rows = sources).
+
+The two functions most scripts need are exported here: :func:`bengrn.align` (truth edge table -> sparse boolean
+matrix over a network's genes) and :func:`bengrn.evaluate` (all metrics, see ``docs/metrics.md``). Submodules:
+``metrics``, ``alignment``, ``methods`` (the registry), ``enrichment``, ``runner``, ``report``, ``check``, ``cli``.
 """
 from __future__ import annotations
 
-import importlib
+from importlib.metadata import PackageNotFoundError, version
 
-__version__ = "0.1.0"
-__all__ = ["align", "metrics", "methods", "enrichment", "evaluate"]
+from bengrn.alignment import align
+from bengrn.metrics import evaluate, pr_curve
 
-_LAZY = {
-    "align": ("bengrn.align", "align"),
-    "evaluate": ("bengrn.metrics", "evaluate"),
-}
-_SUBMODULES = {"metrics", "methods", "enrichment", "runner", "report", "check"}
-
-
-def __getattr__(name: str):
-    # Lazy imports keep `import bengrn` cheap and free of optional dependencies (torch, dask).
-    if name in _LAZY:
-        module, attr = _LAZY[name]
-        return getattr(importlib.import_module(module), attr)
-    if name in _SUBMODULES:
-        return importlib.import_module(f"bengrn.{name}")
-    raise AttributeError(f"module 'bengrn' has no attribute {name!r}")
+try:
+    __version__ = version("grnsuite")
+except PackageNotFoundError:  # running from a source tree that was never installed
+    __version__ = "0+unknown"
+__all__ = ["align", "evaluate", "pr_curve", "__version__"]

@@ -182,7 +182,10 @@ def _leading_eigvec(w: Any, n: int) -> tuple[float, np.ndarray]:
         vals, vecs = np.linalg.eigh(dense)
         lam, vec = float(vals[-1]), vecs[:, -1]
     else:
-        vals, vecs = splinalg.eigsh(w, k=1, which="LA", tol=1e-10, maxiter=max(1000, 20 * n))
+        # ARPACK starts from a random vector unless given one; a fixed start makes the ranking reproducible.
+        vals, vecs = splinalg.eigsh(
+            w, k=1, which="LA", tol=1e-10, maxiter=max(1000, 20 * n), v0=np.full(n, 1.0 / np.sqrt(n))
+        )
         lam, vec = float(vals[0]), vecs[:, 0]
     # Perron-Frobenius: the leading eigenvector of a connected non-negative matrix has one sign.
     vec = np.abs(vec)

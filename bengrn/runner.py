@@ -423,7 +423,7 @@ def _load_truth(name: str) -> TruthData:
 
 
 def _align(truth: TruthData, genes: Sequence[str]):
-    from bengrn.align import align
+    from bengrn.alignment import align
 
     matrix, stats = align(truth.edges, list(genes))
     matrix = sp.csr_matrix(matrix, dtype=bool)

@@ -57,7 +57,7 @@ def _results(out: Path) -> list[dict]:
 def test_results_match_a_direct_evaluation_of_the_saved_networks(first):
     import ground_truths
     import grnndata
-    from bengrn.align import align
+    from bengrn.alignment import align
     from bengrn.metrics import evaluate
 
     out, res = first

@@ -11,7 +11,7 @@ pytest.importorskip("ground_truths")
 def test_tf_only_and_transpose_are_passed_to_evaluate(shared_data, tmp_path, monkeypatch):
     import ground_truths
     import grnndata
-    from bengrn.align import align
+    from bengrn.alignment import align
     from bengrn.metrics import evaluate
     from bengrn.runner import RunConfig, run_benchmark
 

@@ -7,8 +7,6 @@ mouse truth matches ``SOX2`` in the network and vice versa. If the network holds
 from __future__ import annotations
 
 import logging
-import sys
-import types
 from typing import Sequence
 
 import numpy as np
@@ -150,14 +148,3 @@ def align(
         "aligned %d/%d truth edges onto %d genes (%d in common)", keys.size, n_unique_truth, n, n_common
     )
     return truth, stats
-
-
-class _CallableModule(types.ModuleType):
-    """Importing ``bengrn.align`` binds the *module* as ``bengrn.align``, shadowing the lazily exported function;
-    making the module callable keeps the documented ``bengrn.align(truth_edges, genes)`` working either way."""
-
-    def __call__(self, *args, **kwargs):
-        return align(*args, **kwargs)
-
-
-sys.modules[__name__].__class__ = _CallableModule
