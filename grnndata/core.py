@@ -361,26 +361,9 @@ def _ranked(values: np.ndarray, genes: pd.Index, top_k: int | None, absolute: bo
     return pd.Series(values[order], index=genes[order], name="score")
 
 
-def from_matrix(
-    matrix: Matrix,
-    genes: Sequence[str] | pd.Index,
-    *,
-    key: str = DEFAULT_KEY,
-    metadata: Mapping[str, Any] | None = None,
-) -> GRnnData:
-    """Module-level alias of :meth:`GRnnData.from_matrix`."""
-    return GRnnData.from_matrix(matrix, genes, key=key, metadata=metadata)
-
-
-def from_target_rows(
-    matrix: Matrix,
-    genes: Sequence[str] | pd.Index,
-    *,
-    key: str = DEFAULT_KEY,
-    metadata: Mapping[str, Any] | None = None,
-) -> GRnnData:
-    """Module-level alias of :meth:`GRnnData.from_target_rows` (input rows = targets)."""
-    return GRnnData.from_target_rows(matrix, genes, key=key, metadata=metadata)
+# Module-level spellings of the constructors (bound classmethods, so they return GRnnData).
+from_matrix = GRnnData.from_matrix
+from_target_rows = GRnnData.from_target_rows
 
 
 def from_edges(
