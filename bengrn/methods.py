@@ -143,13 +143,6 @@ def _check_adata(adata) -> None:
         )
 
 
-def _is_counts(x) -> bool:
-    import scipy.sparse as sp
-
-    data = x.data if sp.issparse(x) else np.asarray(x)
-    return bool(data.size == 0 or (np.all(data >= 0) and np.all(np.mod(data, 1) == 0)))
-
-
 def _expression(adata, normalize: bool | str) -> np.ndarray:
     """Dense float32 cells x genes log-normalised matrix.
 
@@ -158,14 +151,14 @@ def _expression(adata, normalize: bool | str) -> np.ndarray:
     """
     import scipy.sparse as sp
 
-    from scprint_model.baselines.preprocess import log_normalize
+    from scprint_model.baselines.preprocess import is_counts, log_normalize
 
     if adata.X is None:
         raise ValueError("adata.X is empty; methods read raw counts from .X")
     if normalize not in (True, False, "auto"):
         raise ValueError(f"normalize must be True, False or 'auto', got {normalize!r}")
     if normalize == "auto":
-        normalize = _is_counts(adata.X)
+        normalize = is_counts(adata.X)
         if not normalize:
             logger.info("adata.X is not integer counts: using it as already-normalised expression")
     if normalize:

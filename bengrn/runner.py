@@ -43,6 +43,8 @@ import numpy as np
 import scipy.sparse as sp
 
 from bengrn import report
+from scprint_model.baselines.preprocess import is_counts as has_counts  # one counts rule for runner and methods
+from scprint_model.baselines.preprocess import log_normalize
 
 logger = logging.getLogger(__name__)
 
@@ -189,20 +191,6 @@ def _emit(callback: ProgressCallback | None, event: str, **info: Any) -> None:
 
 
 # --------------------------------------------------------------------------------------------- data
-def has_counts(x) -> bool:
-    """True when ``x`` looks like raw counts: finite, non-negative, integer-valued (checked on <= 200,000 values)."""
-    values = x.data if sp.issparse(x) else np.asarray(x).ravel()
-    if values.size == 0:
-        return True
-    if values.size > 200_000:
-        # A fixed stride, not random: the check must not depend on any seed.
-        values = values[:: values.size // 200_000 + 1]
-    values = np.asarray(values, dtype=np.float64)
-    if not np.all(np.isfinite(values)) or values.min() < 0:
-        return False
-    return bool(np.all(np.abs(values - np.round(values)) < 1e-6))
-
-
 def dataset_organism(adata) -> str:
     """``uns["dataset"]["organism"]`` if present, else guessed from symbol case (``SOX2`` human, ``Sox2`` mouse)."""
     meta = adata.uns.get("dataset", {}) if hasattr(adata, "uns") else {}
@@ -262,19 +250,6 @@ def sample_cells(n_obs: int, n_cells: int | None, seed: int) -> np.ndarray:
     return np.sort(rng.choice(n_obs, size=int(n_cells), replace=False))
 
 
-def _log_normalize(x, counts: bool):
-    x = sp.csr_matrix(x, dtype=np.float64) if sp.issparse(x) else np.asarray(x, dtype=np.float64)
-    if not counts:
-        return x
-    totals = np.asarray(x.sum(axis=1)).ravel()
-    scale = np.divide(1e4, totals, out=np.zeros_like(totals), where=totals > 0)
-    if sp.issparse(x):
-        x = sp.diags(scale) @ x
-        x.data = np.log1p(x.data)
-        return x
-    return np.log1p(x * scale[:, None])
-
-
 def select_genes(x, n_genes: int | None, seed: int, *, counts: bool = True) -> np.ndarray:
     """Sorted column indices of the ``n_genes`` most variable genes of ``x`` (cells x genes).
 
@@ -282,7 +257,10 @@ def select_genes(x, n_genes: int | None, seed: int, *, counts: bool = True) -> n
     Constant genes are always dropped; ties are broken by a random key from ``default_rng(seed)``.
     ``n_genes`` None or 0 keeps every non-constant gene.
     """
-    xn = _log_normalize(x, counts)
+    if counts:
+        xn = log_normalize(x, dtype=np.float64, keep_sparse=True)
+    else:
+        xn = sp.csr_matrix(x, dtype=np.float64) if sp.issparse(x) else np.asarray(x, dtype=np.float64)
     if sp.issparse(xn):
         mean = np.asarray(xn.mean(axis=0)).ravel()
         var = np.asarray(xn.multiply(xn).mean(axis=0)).ravel() - mean**2

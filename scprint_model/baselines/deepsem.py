@@ -27,7 +27,7 @@ from typing import Sequence
 
 import numpy as np
 
-from .preprocess import zscore
+from .preprocess import check_expression, zscore
 
 logger = logging.getLogger(__name__)
 
@@ -141,14 +141,8 @@ def deepsem(
     except ImportError as exc:
         raise ImportError('DeepSEM needs PyTorch: pip install "grnsuite[model]"') from exc
 
-    x = np.asarray(x, dtype=np.float64)
-    if x.ndim != 2:
-        raise ValueError(f"x must be a cells x genes matrix, got shape {x.shape}")
+    x = check_expression(np.asarray(x, dtype=np.float64), "DeepSEM")
     n_cells, n_genes = x.shape
-    if n_cells < 2 or n_genes < 2:
-        raise ValueError(f"DeepSEM needs at least 2 cells and 2 genes, got {n_cells} x {n_genes}")
-    if not np.all(np.isfinite(x)):
-        raise ValueError("x contains NaN or infinite values")
     for name, value in (("n_epochs", n_epochs), ("hidden", hidden), ("batch_size", batch_size), ("k2", k2)):
         if int(value) < 1:
             raise ValueError(f"{name} must be >= 1, got {value}")

@@ -21,6 +21,8 @@ from typing import Sequence
 
 import numpy as np
 
+from .preprocess import check_expression
+
 logger = logging.getLogger(__name__)
 
 TREE_METHODS = ("RF", "ET")
@@ -186,14 +188,8 @@ def genie3(
     ``(genes, genes)`` float32 matrix, ``scores[i, j]`` = importance of regulator i for target j; each non-constant
     target's column sums to 1; the diagonal is 0.
     """
-    x = np.asarray(x)
-    if x.ndim != 2:
-        raise ValueError(f"x must be a cells x genes matrix, got shape {x.shape}")
+    x = check_expression(x, "GENIE3")
     n_cells, n_genes = x.shape
-    if n_cells < 2 or n_genes < 2:
-        raise ValueError(f"GENIE3 needs at least 2 cells and 2 genes, got {n_cells} x {n_genes}")
-    if not np.all(np.isfinite(x)):
-        raise ValueError("x contains NaN or infinite values")
     if tree_method not in TREE_METHODS:
         raise ValueError(f"tree_method must be one of {TREE_METHODS}, got {tree_method!r}")
     if int(n_trees) < 1:
