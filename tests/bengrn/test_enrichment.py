@@ -345,7 +345,6 @@ def test_default_reference_data_from_mirror(shared_data, monkeypatch):
 
 def test_summarize_reports_missing_reference_data(monkeypatch):
     monkeypatch.setattr(E, "_package_file", lambda name: None)
-    monkeypatch.setattr(E, "_mirror_file", lambda rel: None)
     monkeypatch.delenv("GROUND_TRUTHS_LOCAL", raising=False)
     rng = np.random.default_rng(0)
     net = rng.random((50, 50))
