@@ -479,7 +479,7 @@ def _check_dependencies(method: str, minfo: dict, config: RunConfig) -> None:
     if config.scheduler and "scheduler" in (minfo.get("options") or {}):
         if not _module_available("distributed"):
             raise MissingDependencyError(
-                f'--scheduler needs dask.distributed, which is not installed: pip install "grnsuite[dask]"'
+                '--scheduler needs dask.distributed, which is not installed: pip install "grnsuite[dask]"'
             )
 
 

@@ -197,6 +197,23 @@ def _collapse(x: np.ndarray, canon: pd.Series) -> tuple[np.ndarray, pd.Index, pd
     return x, pd.Index(uniques, dtype=object), first, n_dup
 
 
+def _provenance(spec: DatasetSpec, path: Path, checksum: str, n_unmapped: int, n_dup: int, **extra) -> dict:
+    """``uns["dataset"]``: where the values came from and what was done to them."""
+    return {
+        "name": spec.name,
+        "description": spec.description,
+        "organism": spec.organism,
+        "source": spec.resource.url,
+        "file": str(path),
+        "checksum": checksum,
+        **extra,
+        "n_genes_unmapped": n_unmapped,
+        "n_duplicate_symbols_summed": n_dup,
+        "matched_truth": spec.truth,
+        "citation": spec.citation,
+    }
+
+
 def _load_mccalla(spec: DatasetSpec, path: Path, checksum: str) -> ad.AnnData:
     import anndata as ad
     frame = pd.read_csv(path, sep="\t", index_col=0)
@@ -213,21 +230,12 @@ def _load_mccalla(spec: DatasetSpec, path: Path, checksum: str) -> ad.AnnData:
         obs=pd.DataFrame(index=pd.Index(frame.columns.astype(str), name="cell")),
         var=pd.DataFrame({"original_id": original}, index=pd.Index(genes, name="gene")),
     )
-    adata.uns["dataset"] = {
-        "name": spec.name,
-        "description": spec.description,
-        "organism": spec.organism,
-        "source": spec.resource.url,
-        "file": str(path),
-        "checksum": checksum,
-        "value_type": "counts (recovered from log2(x+1))",
-        "recovery": "undo log2(x+1) (layers chosen by integrality), divide each cell by its smallest non-zero value, round",
-        "n_genes_unmapped": n_unmapped,
-        "n_duplicate_symbols_summed": n_dup,
-        "matched_truth": spec.truth,
-        "citation": spec.citation,
+    adata.uns["dataset"] = _provenance(
+        spec, path, checksum, n_unmapped, n_dup,
+        value_type="counts (recovered from log2(x+1))",
+        recovery="undo log2(x+1) (layers chosen by integrality), divide each cell by its smallest non-zero value, round",
         **report,
-    }
+    )
     return adata
 
 
@@ -253,22 +261,13 @@ def _load_beeline(spec: DatasetSpec, path: Path, checksum: str) -> ad.AnnData:
         var=pd.DataFrame({"original_id": frame.index.to_numpy()[canon.notna().to_numpy()][first]},
                          index=pd.Index(genes, name="gene")),
     )
-    adata.uns["dataset"] = {
-        "name": spec.name,
-        "description": spec.description,
-        "organism": spec.organism,
-        "source": spec.resource.url,
-        "file": str(path),
-        "checksum": checksum,
-        "value_type": "normalised",
-        "value_note": (f"continuous log-scale qRT-PCR expression, min {values.min():.3f}, "
-                       f"{float(np.mean(values == 0)):.3f} zeros, {frac:.4f} integral: NOT counts; stored as given"),
-        "fraction_integral": frac,
-        "n_genes_unmapped": n_unmapped,
-        "n_duplicate_symbols_summed": n_dup,
-        "matched_truth": spec.truth,
-        "citation": spec.citation,
-    }
+    adata.uns["dataset"] = _provenance(
+        spec, path, checksum, n_unmapped, n_dup,
+        value_type="normalised",
+        value_note=(f"continuous log-scale qRT-PCR expression, min {values.min():.3f}, "
+                    f"{float(np.mean(values == 0)):.3f} zeros, {frac:.4f} integral: NOT counts; stored as given"),
+        fraction_integral=frac,
+    )
     return adata
 
 

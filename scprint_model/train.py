@@ -174,7 +174,7 @@ def main(argv: list[str] | None = None) -> int:
         torch.set_num_threads(a.threads)
     paths = a.data or DEFAULT_DATA
     parts = [read_counts(x) for x in paths]
-    for x, (m, g) in zip(paths, parts):
+    for x, (m, _) in zip(paths, parts):
         log.info("read %s: %d cells x %d genes", x, m.shape[0], m.shape[1])
     if a.resume is not None:
         ck = ckpt.load(a.resume)
