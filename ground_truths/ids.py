@@ -57,6 +57,16 @@ ENSEMBL_ANY_RE = re.compile(r"^ENS[A-Z]*[GTP]\d{11}(?:\.\d+)?$")  # genes, trans
 CATEGORIES = ("symbol", "ensembl", "complex", "mirna", "uniprot", "ensembl_unmapped", "numeric", "empty", "other")
 
 
+def symbol_key(genes: Iterable) -> pd.Index:
+    """The matching key of gene symbols (rule 3 above): ``str``, stripped, upper-cased; ``SOX2 == Sox2 == sox2``.
+
+    Every comparison of gene names between two tables (alignment, TF lists, gene sets, head selection) goes through
+    this function, so there is one symbol rule in the suite.
+    """
+    return pd.Index(np.asarray(list(genes) if not hasattr(genes, "__array__") else genes, dtype=object)).astype(
+        str).str.strip().str.upper()
+
+
 def check_organism(organism: str) -> str:
     """Validate an organism name (``human`` or ``mouse``)."""
     org = str(organism).lower()
