@@ -17,6 +17,7 @@ import pandas as pd
 
 from ._store import Resource, cache, download_path, locate, resolve
 from .normalize import finalize
+from .userfile import from_file
 
 logger = logging.getLogger(__name__)
 
@@ -258,8 +259,6 @@ def import_file(path: str | os.PathLike, name: str, **columns: Any) -> pd.DataFr
     ``columns`` are passed to :func:`ground_truths.userfile.from_file` (``source``, ``target``, ``weight``, ``sign``,
     ``sep``, ``header``, ``organism``, ``directed``).
     """
-    from .userfile import from_file  # local import: userfile imports this module's siblings only
-
     key = str(name).lower()
     if key in _REGISTRY:
         raise ValueError(f"{name!r} is a built-in truth name; choose another name for your file")
