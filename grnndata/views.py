@@ -20,7 +20,7 @@ from anndata import AnnData
 from scipy.sparse import csgraph
 from scipy.sparse import linalg as splinalg
 
-from ._checks import check_genes
+from ._checks import as_network, check_genes, check_matrix
 from .core import DEFAULT_KEY, GRnnData, _ranked, _vector
 from .edges import matrix_to_edges
 
@@ -37,40 +37,30 @@ class ConvergenceError(RuntimeError):
 
 
 def resolve_network(network: Any, genes: Any = None, *, key: str = DEFAULT_KEY) -> tuple[Any, pd.Index]:
-    """The one input check of the network views: ``(matrix, genes)`` from any accepted input.
+    """The input check of the network views (and bengrn.enrichment): ``(matrix, genes)`` from any accepted input.
 
-    ``network`` is a GRnnData / AnnData (``key`` selects the network, genes are its ``var_names``), a DataFrame
-    (genes = its index) or a dense / scipy sparse matrix with ``genes``. Returns a 2-D float or integer ndarray or a
-    CSR matrix (bool scores become float64), after checking that it is square, matches the genes and is finite.
+    ``network`` is a GRnnData / AnnData (``key`` selects the network, genes are its ``var_names``; see
+    :func:`grnndata._checks.as_network`), a DataFrame (genes = its index) or a dense / scipy sparse matrix with
+    ``genes``. The matrix must be 2-D, square, match the genes and be finite (:func:`grnndata._checks.check_matrix`).
+    Returns a float or integer ndarray or a CSR matrix; bool scores become float64.
     """
     if isinstance(network, AnnData):
-        network = network if isinstance(network, GRnnData) else GRnnData(network)
-        matrix, genes = network.network(key), network.genes
+        matrix, genes = as_network(network, key=key)
     else:
         if genes is None:
             genes = getattr(network, "index", None)
         if genes is None:
             raise ValueError("genes is required with a matrix network: pass the gene symbols of its rows/columns")
-        genes = check_genes(genes)
-        matrix = network.to_numpy() if isinstance(network, pd.DataFrame) else network
-    if sp.issparse(matrix):
-        matrix = sp.csr_matrix(matrix)
-        values = matrix.data
-    else:
-        matrix = values = np.asarray(matrix)
-    if matrix.ndim != 2:
-        raise ValueError(
-            f"network has shape {matrix.shape}; these views need a 2-D genes x genes network "
-            "(reduce a per-head stack first, e.g. stack.mean(axis=2))"
-        )
-    if matrix.shape[0] != matrix.shape[1]:
-        raise ValueError(f"network must be square (genes x genes), got shape {matrix.shape}")
+        genes, matrix = check_genes(genes), network
+    matrix = check_matrix(matrix, "network", square=True, finite=True)
     if matrix.shape[0] != len(genes):
         raise ValueError(f"network has {matrix.shape[0]} rows but {len(genes)} genes were given; they must match")
-    if values.dtype.kind not in "iuf":  # bool (a 0/1 network) or object: score it as float
+    if sp.issparse(matrix):
+        matrix = sp.csr_matrix(matrix)
+    else:
+        matrix = np.asarray(matrix)
+    if matrix.dtype.kind == "b":  # a 0/1 network: score it as float
         matrix = matrix.astype(np.float64)
-    elif values.dtype.kind == "f" and not np.isfinite(values).all():
-        raise ValueError("network contains NaN or infinite scores; replace them (e.g. np.nan_to_num) first")
     return matrix, genes
 
 
