@@ -11,20 +11,23 @@ import scipy.sparse as sp
 import grnndata
 from grnndata import views
 from grnndata.plot import plot_neighbourhood
+from grnndata.toy import toy, toy_genes
 
-N = 30
-GENES = [f"g{i}" for i in range(N)]
+N, N_REGULATORS = 30, 10
+GENES = toy_genes(N, N_REGULATORS)
 
 
-def _signed(seed: int = 0, density: float = 0.2) -> np.ndarray:
-    rng = np.random.default_rng(seed)
-    return rng.normal(size=(N, N)) * (rng.random((N, N)) < density)
+def _planted(seed: int = 0, n_edges: int = 100) -> np.ndarray:
+    """The planted signed network of grnndata.toy over GENES (regulators first, acyclic, no self-loops), dense."""
+    net = toy(n_cells=20, n_genes=N, n_regulators=N_REGULATORS, n_edges=n_edges, seed=seed).network
+    assert list(net.genes) == GENES
+    return net.network().toarray()
 
 
 @pytest.mark.parametrize("absolute", [True, False])
 @pytest.mark.parametrize("storage", ["dense", "sparse"])
 def test_hub_scores_against_loops(absolute, storage):
-    m = _signed(1)
+    m = _planted(1)
     net = grnndata.from_matrix(sp.csr_matrix(m) if storage == "sparse" else m, GENES)
     got = views.hub_scores(net, absolute=absolute)
     for i, g in enumerate(GENES):
@@ -75,7 +78,7 @@ def test_eigenvector_centrality_against_networkx_and_numpy(seed):
 
 
 def test_hub_scores_without_self_loops_against_loops():
-    m = _signed(2, density=0.3)
+    m = _planted(2, n_edges=150)
     np.fill_diagonal(m, np.arange(1, N + 1))  # every gene has a self-loop
     for storage in (m, sp.csr_matrix(m)):
         got = views.hub_scores(storage, GENES, self_loops=False)
@@ -124,9 +127,9 @@ def test_directed_centrality_per_component():
 
 
 def test_top_regulators_and_targets_against_argsort():
-    m = _signed(4, density=0.5)
+    m = _planted(4, n_edges=200)
     net = grnndata.from_matrix(m, GENES)
-    for g in ("g0", "g7"):
+    for g in (GENES[7], GENES[9]):  # regulators with regulators of their own
         j = GENES.index(g)
         col = m[:, j]
         ref = [GENES[i] for i in np.argsort(-col) if col[i] != 0][:5]
@@ -143,8 +146,8 @@ def test_top_regulators_and_targets_against_argsort():
 
 
 def test_neighbourhood_against_brute_force():
-    m = _signed(6, density=0.3)
-    seed = "g3"
+    m = _planted(6, n_edges=150)
+    seed = GENES[3]
     s = GENES.index(seed)
     hood = views.neighbourhood(grnndata.from_matrix(sp.csr_matrix(m), GENES), seed, n_neighbours=6, n_edges=10)
     strength = {g: max(abs(m[s, i]), abs(m[i, s])) for i, g in enumerate(GENES) if i != s}
@@ -160,9 +163,9 @@ def test_neighbourhood_against_brute_force():
 
 
 def test_neighbourhood_plot_writes_png(tmp_path):
-    net = grnndata.from_matrix(_signed(7, density=0.3), GENES)
+    net = grnndata.from_matrix(_planted(7, n_edges=150), GENES)
     path = tmp_path / "hood.png"
-    hood = plot_neighbourhood(net, "g5", path, n_neighbours=5, n_edges=12)
+    hood = plot_neighbourhood(net, GENES[5], path, n_neighbours=5, n_edges=12)
     data = path.read_bytes()
     assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 5000
     assert len(hood.nodes) == 6 and len(hood.edges) <= 12
