@@ -42,7 +42,8 @@ def resolve_network(network: Any, genes: Any = None, *, key: str = DEFAULT_KEY) 
     ``network`` is a GRnnData / AnnData (``key`` selects the network, genes are its ``var_names``; see
     :func:`grnndata._checks.as_network`), a DataFrame (genes = its index) or a dense / scipy sparse matrix with
     ``genes``. The matrix must be 2-D, square, match the genes and be finite (:func:`grnndata._checks.check_matrix`).
-    Returns a float or integer ndarray or a CSR matrix; bool scores become float64.
+    Returns a float or integer ndarray or a CSR matrix without stored zeros (the zero rule: a zero is no edge,
+    whether stored densely, sparsely or as an explicit sparse zero); bool scores become float64.
     """
     if isinstance(network, AnnData):
         matrix, genes = as_network(network, key=key)
@@ -57,6 +58,9 @@ def resolve_network(network: Any, genes: Any = None, *, key: str = DEFAULT_KEY) 
         raise ValueError(f"network has {matrix.shape[0]} rows but {len(genes)} genes were given; they must match")
     if sp.issparse(matrix):
         matrix = sp.csr_matrix(matrix)
+        if (matrix.data == 0).any():  # a stored zero is no edge: drop it from a copy, never from the caller's matrix
+            matrix = matrix.copy()
+            matrix.eliminate_zeros()
     else:
         matrix = np.asarray(matrix)
     if matrix.dtype.kind == "b":  # a 0/1 network: score it as float
@@ -321,11 +325,17 @@ def _position(genes: pd.Index, gene: str) -> int:
 
 @dataclass
 class Neighbourhood:
-    """Seeded sub-network: ``nodes`` (seed first) and its strongest ``edges`` (source, target, weight)."""
+    """Seeded sub-network: ``nodes`` (seed first) and its strongest ``edges`` (source, target, weight).
+
+    ``tied_neighbours`` / ``tied_edges`` are True when a gene / edge as strong as the last one kept was left out:
+    the tie at the cut-off was decided by gene order (earlier genes first).
+    """
 
     seed: str
     nodes: list[str]
     edges: pd.DataFrame
+    tied_neighbours: bool = False
+    tied_edges: bool = False
 
 
 def neighbourhood(
@@ -356,7 +366,8 @@ def neighbourhood(
     strength[pos] = -np.inf
     strength[~has_edge] = -np.inf
     order = np.argsort(-strength, kind="stable")
-    neighbours = order[: min(n_neighbours, int(np.isfinite(strength).sum()))]
+    n_candidates = int(np.isfinite(strength).sum())
+    neighbours = order[: min(n_neighbours, n_candidates)]
     idx = np.r_[pos, neighbours].astype(np.int64)
     sub = matrix[idx][:, idx] if sp.issparse(matrix) else np.asarray(matrix)[np.ix_(idx, idx)]
     if sp.issparse(sub):
@@ -367,5 +378,15 @@ def neighbourhood(
         sub = np.array(sub, copy=True)
         np.fill_diagonal(sub, 0)
     nodes = genes[idx]
-    edges = matrix_to_edges(sub, nodes, absolute=absolute).head(n_edges).reset_index(drop=True)
-    return Neighbourhood(seed=seed, nodes=list(nodes), edges=edges)
+    edges = matrix_to_edges(sub, nodes, absolute=absolute)
+    edge_score = np.abs(edges["weight"].to_numpy()) if absolute else edges["weight"].to_numpy()
+    return Neighbourhood(
+        seed=seed, nodes=list(nodes), edges=edges.head(n_edges).reset_index(drop=True),
+        tied_neighbours=_tie_at_cut(strength[order[:n_candidates]], n_neighbours),
+        tied_edges=_tie_at_cut(edge_score, n_edges),
+    )
+
+
+def _tie_at_cut(ranked: np.ndarray, k: int) -> bool:
+    """Whether keeping the first ``k`` of the descending ``ranked`` scores splits a group of equal scores."""
+    return 0 < k < len(ranked) and ranked[k - 1] == ranked[k]
