@@ -11,11 +11,12 @@ from typing import Sequence
 
 import numpy as np
 
+from grnndata._checks import check_adata
 from grnndata._odeps import import_optional
 from scprint_model.baselines.controls import abs_pearson, abs_spearman, random_scores
 from scprint_model.baselines.genie3 import genie3 as _genie3
 
-from .data import check_adata, expression, resolve_tfs, wrap
+from .data import expression, resolve_tfs, wrap
 from .options import Option
 from .registry import register
 

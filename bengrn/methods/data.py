@@ -5,29 +5,19 @@ import logging
 import time
 from typing import Sequence
 
-import anndata
 import numpy as np
 import scipy.sparse as sp
 
 import ground_truths
 from ground_truths.ids import symbol_key
 from grnndata import GRnnData
-from grnndata._checks import check_genes
+from grnndata._checks import check_adata
 from grnndata._json import to_jsonable
 from scprint_model.baselines.preprocess import is_counts, log_normalize
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["check_adata", "expression", "resolve_tfs", "wrap"]
-
-
-def check_adata(adata) -> None:
-    """An AnnData with at least 2 cells and 2 uniquely named genes, or a clear error."""
-    if not isinstance(adata, anndata.AnnData):
-        raise TypeError(f"expected an anndata.AnnData (cells x genes), got {type(adata).__name__}")
-    if adata.n_obs < 2 or adata.n_vars < 2:
-        raise ValueError(f"need at least 2 cells and 2 genes, got {adata.n_obs} cells x {adata.n_vars} genes")
-    check_genes(adata.var_names)
+__all__ = ["expression", "resolve_tfs", "wrap"]
 
 
 def expression(adata, normalize: bool | str) -> np.ndarray:

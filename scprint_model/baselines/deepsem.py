@@ -29,7 +29,9 @@ import numpy as np
 
 from grnndata._odeps import import_optional
 
-from .preprocess import check_expression, zscore
+from grnndata._checks import check_expression
+
+from .preprocess import zscore
 from .progress import Progress, as_callback
 
 logger = logging.getLogger(__name__)
@@ -144,7 +146,7 @@ def deepsem(
     """
     torch = import_optional("torch", "DeepSEM")
 
-    x = check_expression(np.asarray(x, dtype=np.float64), "DeepSEM")
+    x = np.asarray(check_expression(np.asarray(x, dtype=np.float64), method="DeepSEM"))
     n_cells, n_genes = x.shape
     for name, value in (("n_epochs", n_epochs), ("hidden", hidden), ("batch_size", batch_size), ("k2", k2)):
         if int(value) < 1:

@@ -19,7 +19,8 @@ from typing import Sequence
 
 import numpy as np
 
-from .preprocess import check_expression
+from grnndata._checks import check_expression
+
 from .progress import Progress
 from .targets import regulator_indices, run_targets, target_seeds
 
@@ -169,7 +170,7 @@ def genie3(
     ``(genes, genes)`` float32 matrix, ``scores[i, j]`` = importance of regulator i for target j; each non-constant
     target's column sums to 1; the diagonal is 0.
     """
-    x = check_expression(x, "GENIE3")
+    x = np.asarray(check_expression(np.asarray(x), method="GENIE3"))
     n_cells, n_genes = x.shape
     if tree_method not in TREE_METHODS:
         raise ValueError(f"tree_method must be one of {TREE_METHODS}, got {tree_method!r}")
