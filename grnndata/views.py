@@ -168,6 +168,8 @@ def eigenvector_centrality(
         ``max(max_iter, 20 * n)`` iterations, fixed start vector so that results are reproducible).
         :class:`ConvergenceError` when either does not converge.
 
+    Notes
+    -----
     A network without any edge has centrality 0 for every gene (logged).
     """
     matrix, genes = resolve_network(network, genes, key=key)
