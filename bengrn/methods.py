@@ -151,7 +151,7 @@ def _expression(adata, normalize: bool | str) -> np.ndarray:
     """
     import scipy.sparse as sp
 
-    from scprint_model.baselines.preprocess import is_counts, log_normalize
+    from bengrn.prepare import is_counts, log_normalize
 
     if adata.X is None:
         raise ValueError("adata.X is empty; methods read raw counts from .X")
