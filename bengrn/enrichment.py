@@ -652,7 +652,7 @@ def _run_jobs(jobs, children, n_perm: int, n_jobs: int, progress: bool) -> list[
 # reference data (ground_truths when available, else a local mirror of ../shared/data)
 # ----------------------------------------------------------------------------------------------------------------
 def _package_file(name: str) -> Path | None:
-    from ground_truths._package_data import package_file
+    from ground_truths._store import package_file
 
     return package_file(name)
 

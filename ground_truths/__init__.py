@@ -15,7 +15,7 @@ See docs/truths.md for every source, its upstream, and the normalisation rules.
 from __future__ import annotations
 
 from . import sources as _sources  # noqa: F401  (registers the built-in truths)
-from .cache import cache_dir, set_cache_dir
+from ._store import cache_dir, set_cache_dir
 from .datasets import available_datasets, load_dataset, matched_dataset, recover_counts
 from .encode import encode_tf_targets
 from .ids import classify_ids, normalize_symbols

@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 
 from .ids import normalize_symbols
-from .mirror import Resource, resolve
+from ._store import Resource, resolve
 
 # ENCODE antibody names (keys of the Enrichr-style 'ENCODE_TF_ChIP-seq_2015' table) that are not HGNC symbols.
 # They are mapped before symbol normalisation, so that e.g. c-Jun (CJUN) and NRSF (REST) are found under their genes.

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import functools
 
-from ._package_data import package_file
+from ._store import package_file
 from .ids import check_organism, normalize_symbols
 
 FILES = {"human": "hs_hgnc_tfs_lambert2018.txt", "mouse": "grnndata_mTF_mouse.txt"}
