@@ -255,6 +255,22 @@ class PreparedData:
     def organism(self) -> str:
         return self.info["organism"]
 
+    def provenance(self) -> dict:
+        """What a result records about its input data."""
+        return {
+            "name": self.dataset,
+            "source": self.info.get("source"),
+            "checksum": self.info.get("checksum"),
+            "input_sha256": self.input_sha256,
+            "organism": self.organism,
+            "matrix": self.info.get("matrix"),
+            "counts": self.counts,
+            "n_cells": self.adata.n_obs,
+            "n_genes": self.adata.n_vars,
+            "n_cells_total": self.info.get("n_cells_total"),
+            "n_genes_total": self.info.get("n_genes_total"),
+        }
+
 
 def _cell_groups(adata, celltype_key: str | None) -> list[tuple[str | None, np.ndarray]]:
     """``(label, cell indices)`` per cell type with at least :data:`MIN_CELLS` cells (one group without a key)."""

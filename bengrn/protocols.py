@@ -49,12 +49,13 @@ def score(network, truth, *, genes: Sequence[str], regulators: np.ndarray | None
     """
     kwargs = {"genes": list(genes), "tf_only": regulators, "self_loops": False, "transpose": transpose}
     started = time.perf_counter()
-    result = dict(metrics.evaluate(network, truth, **kwargs))
-    seconds = time.perf_counter() - started
-    pr = None
     if curve:
-        precision, recall, _ = metrics.pr_curve(network, truth, **kwargs)
+        # One sort of the universe gives the metrics and the curve.
+        result, (precision, recall, _) = metrics.evaluate(network, truth, return_curve=True, **kwargs)
         pr = downsample_curve(precision, recall)
+    else:
+        result, pr = metrics.evaluate(network, truth, **kwargs), None
+    seconds = time.perf_counter() - started
     return Score(result, pr, seconds, {})
 
 

@@ -45,6 +45,10 @@ class AlignedTruth:
     stats: dict
     sha256: str
 
+    def provenance(self) -> dict:
+        """What a result records about its truth."""
+        return {**self.truth.info, "aligned_sha256": self.sha256, "n_edges_aligned": int(self.matrix.nnz)}
+
 
 @contextlib.contextmanager
 def ground_truths_errors(what: str) -> Iterator[None]:
