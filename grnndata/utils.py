@@ -70,8 +70,8 @@ def _connectivities(grn: AnnData, k: int) -> AnnData:
 def get_centrality(grn: AnnData, n_largest_to_consider: int = 20, top_k_to_disp: int = 30) -> list[tuple[str, float]]:
     """1.3.2: eigenvector centrality of the top-``n_largest_to_consider`` graph, stored in ``var["centrality"]``.
 
-    As 1.3.2 (networkx ``eigenvector_centrality`` of the directed graph: a gene is central when central genes point
-    to it, ``direction="in"``, 100 iterations, tol 1e-6). Returns the ``top_k_to_disp`` (gene, centrality) pairs,
+    As 1.3.2 (networkx ``eigenvector_centrality`` of the directed, unweighted top-k graph: a gene is central when
+    central genes point to it, ``direction="in"``, 100 iterations, tol 1e-6). Returns the ``top_k_to_disp`` (gene, centrality) pairs,
     best first; 1.3.2 also printed them, here they are logged.
     """
     deprecated("grnndata.utils.get_centrality", "grnndata.eigenvector_centrality(net)")
@@ -81,7 +81,9 @@ def get_centrality(grn: AnnData, n_largest_to_consider: int = 20, top_k_to_disp:
 def centrality(grn: AnnData, n_largest_to_consider: int = 20, top_k_to_disp: int = 30) -> list[tuple[str, float]]:
     """:func:`get_centrality` without the deprecation warning (used by the 1.3.2 ``enrichment(of="Central")``)."""
     _connectivities(grn, n_largest_to_consider)
-    cent = eigenvector_centrality(grn.varp["connectivities"], grn.var_names, direction="in", max_iter=100)
+    # networkx's eigenvector_centrality (1.3.2) ignores weights by default: the top-k graph's edges count 1 each
+    edges = (sp.csr_matrix(grn.varp["connectivities"]) != 0).astype(np.float64)
+    cent = eigenvector_centrality(edges, grn.var_names, direction="in", max_iter=100)
     grn.var["centrality"] = cent.to_numpy()
     top = cent.sort_values(ascending=False, kind="stable").head(top_k_to_disp)
     pairs = [(str(g), float(v)) for g, v in top.items()]
