@@ -1,8 +1,9 @@
 """Align a reference edge table to a network's genes: a sparse boolean truth matrix (rows = regulators).
 
-Symbol rule (documented in docs/metrics.md): gene symbols are compared upper-cased on both sides, so ``Sox2`` in a
-mouse truth matches ``SOX2`` in the network and vice versa. If the network holds two genes that differ only by case
-(or exact duplicates), matching would be ambiguous, so :func:`align` raises a ValueError naming them.
+Symbol rule (documented in docs/metrics.md): gene symbols are compared through ``ground_truths.ids.symbol_key``
+(stripped, upper-cased) on both sides, so ``Sox2`` in a mouse truth matches ``SOX2`` in the network and vice versa.
+If the network holds two genes that differ only by case (or exact duplicates), matching would be ambiguous, so
+:func:`align` raises a ValueError naming them.
 """
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
+
+from ground_truths.ids import symbol_key
 
 logger = logging.getLogger(__name__)
 
@@ -76,7 +79,7 @@ def align(
     n = len(gene_index)
     if n == 0:
         raise ValueError("genes is empty")
-    genes_up = gene_index.str.upper()
+    genes_up = symbol_key(gene_index)
     if genes_up.has_duplicates:
         dup_mask = genes_up.duplicated(keep=False)
         examples = sorted(gene_index[dup_mask])[:6]
@@ -85,12 +88,12 @@ def align(
             "are matched case-insensitively, so make them unique (drop or rename one of each pair) before aligning"
         )
 
-    # Factorize both columns at once, then upper-case only the distinct symbols; a second (small) factorize merges
-    # case variants into one vocabulary of truth genes.
+    # Factorize both columns at once, then take the symbol key of the distinct symbols only; a second (small)
+    # factorize merges case variants into one vocabulary of truth genes.
     m = len(truth_edges)
     both = pd.concat([truth_edges[source], truth_edges[target]], ignore_index=True)
     codes, uniques = pd.factorize(both, use_na_sentinel=True)
-    up_codes, vocab = pd.factorize(pd.Index(np.asarray(uniques, dtype=object)).astype(str).str.upper())
+    up_codes, vocab = pd.factorize(symbol_key(uniques))
     canon = np.append(up_codes, -1)[codes]  # NaN symbols (code -1) stay -1
     src_canon, tgt_canon = canon[:m], canon[m:]
     vocab = pd.Index(vocab)

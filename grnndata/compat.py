@@ -21,8 +21,9 @@ import pandas as pd
 import scipy.sparse as sp
 from anndata import AnnData
 
-from .core import DEFAULT_KEY, GRnnData, from_edges
-from .core import read_h5ad as _read_h5ad
+from .core import DEFAULT_KEY, GRnnData
+from .io import from_edges
+from .io import read_h5ad as _read_h5ad
 
 __all__ = ["GRNAnnData", "from_anndata", "from_adata_and_longform", "read_h5ad", "deprecated"]
 

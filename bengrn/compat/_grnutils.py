@@ -20,8 +20,9 @@ from grnndata import GRnnData, hub_scores
 from grnndata._files import atomic_write_text
 from grnndata.compat import deprecated
 from grnndata.utils import centrality
+from ground_truths.genesets import cell_type_markers
 
-from ..enrichment import load_cell_type_markers, prerank_sets
+from ..enrichment import prerank_sets
 
 logger = logging.getLogger(__name__)
 
@@ -47,7 +48,7 @@ def compat_dir() -> str:
     folder.mkdir(parents=True, exist_ok=True)
     gmt = folder / "celltype.gmt"
     if not gmt.is_file():
-        lines = [f"{name}\t\t" + "\t".join(genes) for name, genes in load_cell_type_markers().items()]
+        lines = [f"{name}\t\t" + "\t".join(genes) for name, genes in cell_type_markers().items()]
         atomic_write_text(gmt, "\n".join(lines) + "\n")
     for fname, tfs in (("TF.txt", human_tfs), ("mTF.txt", mouse_tfs)):
         if not (folder / fname).is_file():

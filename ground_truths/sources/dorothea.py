@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from ..ids import check_organism
-from ..mirror import Resource, local_root
+from .._store import Resource, local_root
 from ..registry import TruthSpec, register
 from . import _online
 from .omnipath import live_resource, parse_service_tsv

@@ -37,7 +37,7 @@ import numpy as np
 import pandas as pd
 
 from ..ids import map_alternative_ids, split_complexes
-from ..mirror import Resource, local_root
+from .._store import Resource, local_root
 from ..registry import TruthSpec, register
 from . import _online
 

@@ -405,3 +405,18 @@ def test_inputs_are_not_modified():
     np.testing.assert_array_equal(net, before[0])
     assert net_sp.nnz == before[1].nnz and np.array_equal(net_sp.data, before[1].data)
     assert (truth != before[2]).nnz == 0
+
+
+@pytest.mark.parametrize("sparse_net", [False, True], ids=["dense", "sparse"])
+def test_return_curve_is_pr_curve_of_the_same_ranking(sparse_net):
+    """evaluate(..., return_curve=True) gives the metrics and sklearn's PR curve from one call."""
+    net, truth = random_case(4, n=20, tied=True, sparse_net=sparse_net)
+    mask = np.arange(20) % 3 != 0
+    res, (p, r, thr) = evaluate(net, truth, tf_only=mask, transpose=True, return_curve=True)
+    assert res == evaluate(net, truth, tf_only=mask, transpose=True)
+    y, s = universe(net, truth, reg_mask=mask, transpose=True)
+    ps, rs, _ = precision_recall_curve(y, s)
+    np.testing.assert_allclose(p, ps, rtol=1e-12)
+    np.testing.assert_allclose(r, rs, rtol=1e-12)
+    for a, b in zip((p, r, thr), pr_curve(net, truth, tf_only=mask, transpose=True)):
+        np.testing.assert_array_equal(a, b)

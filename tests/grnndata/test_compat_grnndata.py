@@ -179,9 +179,9 @@ def test_utils_data_names_come_from_the_references():
 
     assert utils.TF == ground_truths.tf_list("human")
     assert utils.mTF == ground_truths.tf_list("mouse")
-    from bengrn.enrichment import load_cell_type_markers, read_gmt
+    from ground_truths.genesets import cell_type_markers, read_gmt
 
-    assert read_gmt(f"{utils.file_dir}/celltype.gmt") == load_cell_type_markers()
+    assert read_gmt(f"{utils.file_dir}/celltype.gmt") == cell_type_markers()
 
 
 def test_enrichment_ranks_as_1_3_2():

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 import ground_truths as gt
-from ground_truths import download as dl
+from ground_truths._store import download as dl
 from ground_truths.ids import map_alternative_ids
 from ground_truths.normalize import finalize
 from ground_truths.sources import _online, collectri, dorothea, omnipath
