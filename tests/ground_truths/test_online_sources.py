@@ -3,6 +3,7 @@ and the offline paths on the real snapshots of the shared data."""
 from __future__ import annotations
 
 import io
+import urllib.response
 from pathlib import Path
 
 import numpy as np
@@ -148,18 +149,9 @@ def test_dorothea_through_decoupler_equals_the_service_parser(offline, recorded,
         gt.load("dorothea", snapshot="decoupler", levels="ABCDE")
 
 
-class _Body(io.BytesIO):
-    """A urllib-like response over recorded bytes (for ground_truths' own downloader)."""
-
-    def __init__(self, data: bytes):
-        super().__init__(data)
-        self.headers = {"Content-Length": str(len(data))}
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
+def _Body(data: bytes) -> urllib.response.addinfourl:
+    """A urllib response over recorded bytes (for ground_truths' own downloader)."""
+    return urllib.response.addinfourl(io.BytesIO(data), {"Content-Length": str(len(data))}, "recorded")
 
 
 def test_without_client_or_mirror_the_error_names_both_fixes(offline, monkeypatch):
