@@ -4,7 +4,7 @@ The universe is the set of ordered pairs (i, j) of the scored matrix ``S`` (``ne
 ``transpose``) with ``rows[i]``, ``cols[j]`` and, unless ``self_loops``, ``i != j``. Only the multiset of its scores
 matters, so it is kept as one ascending array ``sorted_scores`` minus a small ascending multiset ``excluded`` (the
 diagonal of a dense network, subtracted from counts instead of copied out) plus ``n_bottom`` entries tied below every
-score (the absent entries of a sparse network).
+score (the absent entries of a sparse network; a stored zero is no edge, so it counts as absent).
 
 Every metric follows from, for each distinct score ``u`` held by a positive (descending): the number of universe
 entries scoring above ``u``, tied at ``u``, and the positives among the tied ones (:class:`Groups`).
@@ -173,6 +173,11 @@ def _sparse_scores(network, n, net_r, net_c, rows_mask, cols_mask, self_loops, t
     coo = net.tocoo()
     rows, cols, vals = coo.row.astype(np.int64), coo.col.astype(np.int64), coo.data
     check_numeric(vals.dtype)
+    if not vals.all():  # the zero rule: a stored zero is no edge, so it scores as absent (the input is not modified)
+        nonzero = vals != 0
+        rows, cols, vals = rows[nonzero], cols[nonzero], vals[nonzero]
+        if vals.size == 0:
+            raise ValueError("network has no stored entries other than zeros (a zero is no edge)")
     s_rows, s_cols = (cols, rows) if transpose else (rows, cols)
     everything = rows_mask is None and cols_mask is None and self_loops
     inside = None if everything else _keep(rows_mask, cols_mask, s_rows, s_cols, self_loops)

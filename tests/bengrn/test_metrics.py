@@ -423,3 +423,28 @@ def test_return_curve_is_pr_curve_of_the_same_ranking(sparse_net):
     np.testing.assert_allclose(r, rs, rtol=1e-12)
     for a, b in zip((p, r, thr), pr_curve(net, truth, tf_only=mask, transpose=True)):
         np.testing.assert_array_equal(a, b)
+
+
+def test_zero_rule_stored_zeros_score_as_absent():
+    """A zero is no edge (issue 12): stored zeros, absent entries and dense zeros give the same numbers."""
+    rng = np.random.default_rng(8)
+    n = 30
+    dense = np.where(rng.random((n, n)) < 0.3, rng.random((n, n)) + 0.01, 0.0)
+    truth = sp.csr_matrix((rng.random((n, n)) < 0.1) | (dense > 0.7))
+    explicit = _with_stored_zeros(dense, rng)
+    assert (explicit.data == 0).sum() > 100
+    ref = evaluate(dense, truth, universe="all")
+    for net in (explicit, sp.csr_matrix(dense)):
+        res, (p, r, thr) = evaluate(net, truth, universe="all", return_curve=True)
+        for key in ("ap", "auprc", "auroc", "epr", "odds_ratio", "tp_at_k"):
+            assert res[key] == pytest.approx(ref[key], rel=1e-12), key
+        assert thr[0] == -np.inf and np.all(thr[1:] > 0)
+    with pytest.raises(ValueError, match="other than zeros"):
+        evaluate(sp.csr_matrix((np.zeros(3), ([0, 1, 2], [1, 2, 0])), shape=(n, n)), truth)
+
+
+def _with_stored_zeros(dense, rng):
+    """A CSR matrix equal to ``dense`` that also stores explicit zeros at random empty positions."""
+    extra = (rng.random(dense.shape) < 0.5) & (dense == 0)
+    rows, cols = np.nonzero((dense != 0) | extra)
+    return sp.csr_matrix((dense[rows, cols], (rows, cols)), shape=dense.shape)
