@@ -47,12 +47,15 @@ def universe(network, truth, *, reg_mask=None, self_loops=False, transpose=False
 
 
 def ref_auprc(y, s):
-    """Trapezoid over sklearn's exact PR points, started at (recall 0, precision of the first threshold)."""
+    """Trapezoid over sklearn's exact PR points, started at (recall 0, precision of the first threshold); the last
+    step, into the lowest threshold (absent block / bottom tie), is not interpolated: it counts at the prevalence."""
     p, r, _ = precision_recall_curve(y, s)
     p, r = p[:-1][::-1], r[:-1][::-1]  # drop sklearn's (0, 1) point; order by decreasing threshold
     p = np.concatenate([[p[0]], p])
     r = np.concatenate([[0.0], r])
-    return float(np.sum(np.diff(r) * (p[1:] + p[:-1]) / 2))
+    heights = (p[1:] + p[:-1]) / 2
+    heights[-1] = y.mean()
+    return float(np.sum(np.diff(r) * heights))
 
 
 def ref_topk(y, s):
