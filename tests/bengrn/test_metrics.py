@@ -239,7 +239,7 @@ def test_inverted_predictor(textbook):
     prev = P / N
     assert res["auroc"] == 0.0
     assert res["ap"] == pytest.approx(prev)  # one step to recall 1 at precision = prevalence
-    assert res["auprc"] == pytest.approx(prev / 2)  # trapezoid from (0, 0) to (1, prevalence)
+    assert res["auprc"] == pytest.approx(prev)  # the bottom tie holds every positive: (1 - 0) * prevalence
     assert res["precision_at_k"] == 0.0 and res["epr"] == 0.0 and res["odds_ratio"] == 0.0
     assert res["fisher_p"] == 1.0
 
