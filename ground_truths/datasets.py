@@ -33,7 +33,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from .ids import normalize_symbols
-from .mirror import Resource, resolve
+from ._store import Resource, resolve
 
 if TYPE_CHECKING:  # anndata is imported lazily: loading truths should not pay for it
     import anndata as ad

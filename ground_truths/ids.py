@@ -41,7 +41,7 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
-from ._package_data import package_file
+from ._store import package_file
 
 logger = logging.getLogger(__name__)
 

@@ -1,6 +1,6 @@
 """Registry of named truths, and the load / fetch / info / import machinery around the cache.
 
-Each source module registers a :class:`TruthSpec`: which upstream files it needs (:class:`~ground_truths.mirror.Resource`),
+Each source module registers a :class:`TruthSpec`: which upstream files it needs (:class:`~ground_truths._store.Resource`),
 a ``build`` function turning those files into a raw edge table, default options, organism and directedness. Loading
 resolves the files, computes the cache key from (name, recipe version, upstream checksums, options), returns the
 verified cached table or builds, normalises (:func:`ground_truths.normalize.finalize`) and caches it.
@@ -15,9 +15,9 @@ from typing import Any, Callable
 
 import pandas as pd
 
-from . import cache
-from .mirror import Resource, download_path, locate, resolve
+from ._store import Resource, cache, download_path, locate, resolve
 from .normalize import finalize
+from .userfile import from_file
 
 logger = logging.getLogger(__name__)
 
@@ -259,8 +259,6 @@ def import_file(path: str | os.PathLike, name: str, **columns: Any) -> pd.DataFr
     ``columns`` are passed to :func:`ground_truths.userfile.from_file` (``source``, ``target``, ``weight``, ``sign``,
     ``sep``, ``header``, ``organism``, ``directed``).
     """
-    from .userfile import from_file  # local import: userfile imports this module's siblings only
-
     key = str(name).lower()
     if key in _REGISTRY:
         raise ValueError(f"{name!r} is a built-in truth name; choose another name for your file")

@@ -8,7 +8,7 @@ from typing import Any
 
 import pandas as pd
 
-from .download import file_hash
+from ._store import file_hash
 from .ids import check_organism
 from .normalize import finalize
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import importlib
 
+from grnndata._odeps import import_optional
+
 __all__ = ["infer_network", "select_heads", "load_default", "load_checkpoint", "HeadSelection"]
 
 _LAZY = {
@@ -20,6 +22,7 @@ _LAZY = {
 def __getattr__(name: str):
     if name in _LAZY:
         mod, attr = _LAZY[name]
+        import_optional("torch", f"scprint_model.{name}")  # a missing torch names the extra to install
         value = getattr(importlib.import_module(f".{mod}", __name__), attr)
         globals()[name] = value
         return value

@@ -23,6 +23,8 @@ import numpy as np
 import scipy.sparse as sp
 import torch
 
+from ._progress import as_callback
+
 log = logging.getLogger(__name__)
 
 VARIANTS = ("mean-qk", "mean-softmax")
@@ -69,7 +71,7 @@ def _forward_qk(model, seqs, vocab_idx: np.ndarray):
 
 def attention_stack(model, counts: sp.csr_matrix, totals: np.ndarray, vocab_idx: np.ndarray, *,
                     variant: str = "mean-qk", context: int = 256, batch_size: int = 32, seed: int = 0,
-                    progress: bool = True) -> np.ndarray:
+                    progress=None) -> np.ndarray:
     """Per-layer-per-head attention networks, (G, G, n_layers * n_heads) float32, rows = regulators.
 
     Parameters
@@ -86,7 +88,11 @@ def attention_stack(model, counts: sp.csr_matrix, totals: np.ndarray, vocab_idx:
         maximum genes per forward pass (genome-wide mode splits larger gene sets).
     batch_size
         sequences per forward pass.
+    progress
+        ``progress(event, info)`` callback, called with ``"attention"`` and ``{"done", "total", "variant"}`` (cells)
+        after each batch; ``None`` (or the old ``False``/``True``) for none.
     """
+    report = as_callback(progress)
     if variant not in VARIANTS:
         raise ValueError(f"variant must be one of {VARIANTS}, got {variant!r}")
     if context < 2:
@@ -113,15 +119,13 @@ def attention_stack(model, counts: sp.csr_matrix, totals: np.ndarray, vocab_idx:
         a_sum = torch.zeros(lh, (g + 1) * (g + 1), dtype=torch.float32)
         seen = torch.zeros((g + 1) * (g + 1), dtype=torch.float32)
 
-    from rich.progress import Progress
-
-    with torch.inference_mode(), Progress(disable=not progress) as bar:
-        task = bar.add_task(f"attention ({variant})", total=n_cells)
+    with torch.inference_mode():
         cells_per_batch = max(1, batch_size // max(1, math.ceil(g / context)))
         for start in range(0, n_cells, cells_per_batch):
             cells = np.arange(start, min(start + cells_per_batch, n_cells))
             seqs = _sequences(counts, totals, cells, vocab_idx, context, rng, variant == "mean-softmax")
-            bar.advance(task, len(cells))
+            if report is not None:
+                report("attention", {"done": int(cells[-1]) + 1, "total": n_cells, "variant": variant})
             if not seqs:
                 continue
             qks, pos, valid = _forward_qk(model, seqs, vocab_idx)

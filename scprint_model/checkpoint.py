@@ -1,20 +1,19 @@
 """Checkpoints: one ``torch.save`` file holding the state_dict, the config (JSON text) and the gene vocabulary.
 
-Written atomically (temp file in the same directory, then ``os.replace``). A training checkpoint also holds the
+Written atomically (``grnndata._files.atomic_path``: temp file in the same directory, then renamed). A training checkpoint also holds the
 optimizer state and the step, so that training resumes exactly; :func:`export` strips those and can store float16
 weights for shipping.
 """
 from __future__ import annotations
 
-import hashlib
 import json
-import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import torch
+
+from grnndata._files import atomic_path, sha256_file
 
 from .model import ModelConfig, ScPrintModel
 
@@ -33,21 +32,6 @@ class Checkpoint:
     train_state: dict = field(default_factory=dict)
 
 
-def _atomic_save(obj, path: Path) -> None:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
-        torch.save(obj, tmp)
-        os.chmod(tmp, 0o644)  # mkstemp creates 0600; checkpoints are meant to be shared
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-        raise
-
-
 def save(path: str | Path, model: ScPrintModel, vocab, *, train_state: dict | None = None, half: bool = False) -> Path:
     """Save model + config + vocabulary (+ optional training state) to ``path`` atomically."""
     state = {k: (v.half() if half and v.is_floating_point() else v).detach().cpu().clone()
@@ -59,7 +43,8 @@ def save(path: str | Path, model: ScPrintModel, vocab, *, train_state: dict | No
         "state_dict": state,
         "train_state": train_state or {},
     }
-    _atomic_save(obj, Path(path))
+    with atomic_path(path) as tmp:
+        torch.save(obj, tmp)
     return Path(path)
 
 
@@ -71,11 +56,8 @@ def export(src: str | Path, dst: str | Path, *, half: bool = True) -> Path:
 
 
 def sha256(path: str | Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
+    """sha256 hex digest of a checkpoint file."""
+    return sha256_file(path)
 
 
 def load(path: str | Path | None = None, *, map_location: str = "cpu") -> Checkpoint:

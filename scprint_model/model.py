@@ -17,14 +17,15 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from grnndata._odeps import has_module, import_optional
+
 from .encoders import ExpressionEncoder, GeneEncoder, PositionEncoder
 
 log = logging.getLogger(__name__)
 
-try:  # optional, only useful on CUDA
-    from flash_attn import flash_attn_func as _flash_attn_func  # type: ignore
-except Exception:  # noqa: BLE001 - any import problem means "not available"
-    _flash_attn_func = None
+# optional, only useful on CUDA; absent -> SDPA everywhere
+_flash_attn_func = import_optional("flash_attn", "flash attention").flash_attn_func if has_module("flash_attn") \
+    else None
 
 
 @dataclass

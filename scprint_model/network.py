@@ -35,7 +35,7 @@ def resolve_heads(heads, n_total: int) -> list[int]:
 
 
 def infer_network(adata, *, checkpoint=None, variant: str = "mean-qk", heads="mean", seed: int = 0,
-                  n_cells: int | None = None, progress: bool = True, batch_size: int = 32,
+                  n_cells: int | None = None, progress=None, batch_size: int = 32,
                   context: int | None = None, store_heads: bool = True):
     """Attention gene networks of a scPRINT-style model for the cells and genes of ``adata``.
 
@@ -54,6 +54,9 @@ def infer_network(adata, *, checkpoint=None, variant: str = "mean-qk", heads="me
         cell subsampling and gene chunking.
     n_cells
         use a random subset of this many cells (None = all).
+    progress
+        ``progress(event, info)`` callback (see :func:`~scprint_model.attention.attention_stack`); ``None`` (or the
+        old booleans) for none.
     batch_size
         sequences per forward pass.
     context

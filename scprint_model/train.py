@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from contextlib import contextmanager
 import logging
 import math
 import time
@@ -17,6 +18,7 @@ import scipy.sparse as sp
 import torch
 
 from . import checkpoint as ckpt
+from ._progress import as_callback
 from .data import gene_positions, merge_datasets, read_counts, sample_batch
 from .losses import zinb_nll
 from .model import ModelConfig, ScPrintModel
@@ -82,11 +84,14 @@ def loss_on_batch(model: ScPrintModel, batch) -> tuple[torch.Tensor, dict]:
 def fit(model: ScPrintModel, counts: sp.csr_matrix, totals: np.ndarray, vocab, *, steps: int, batch_size: int = 16,
         context: int = 256, lr: float = 1e-3, seed: int = 0, start_step: int = 0, optimizer_state: dict | None = None,
         history: list | None = None, out: str | Path | None = None, checkpoint_every: int = 200,
-        stop_at: int | None = None, progress: bool = True, extra_state: dict | None = None) -> list[dict]:
+        stop_at: int | None = None, progress=None, extra_state: dict | None = None) -> list[dict]:
     """Train ``model`` in place from ``start_step`` up to ``steps`` (or ``stop_at``); returns the loss history.
 
     ``out`` receives an atomic checkpoint every ``checkpoint_every`` steps and at the end (with optimizer state).
+    ``progress(event, info)`` is called after every step with ``"train"`` and ``{"done", "total", "loss",
+    "cells_per_s"}`` (``None``, or the old ``False``/``True``, for none).
     """
+    report = as_callback(progress)
     if counts.shape[1] != model.config.n_genes:
         raise ValueError(f"data has {counts.shape[1]} genes, model vocabulary has {model.config.n_genes}")
     model.train()
@@ -102,39 +107,52 @@ def fit(model: ScPrintModel, counts: sp.csr_matrix, totals: np.ndarray, vocab, *
             ckpt.save(out, model, vocab, train_state={**state, "step": step, "history": history,
                                                       "optimizer": opt.state_dict()})
 
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
-
-    bar = Progress(TextColumn("training"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
-                   TextColumn("loss {task.fields[loss]:.3f}"), TextColumn("{task.fields[speed]:.1f} cells/s"),
-                   TimeElapsedColumn(), TimeRemainingColumn(), disable=not progress)
     window_loss, t0, n_cells = [], time.perf_counter(), 0
-    with bar:
-        task = bar.add_task("train", total=end, completed=start_step, loss=float("nan"), speed=0.0)
-        for step in range(start_step, end):
-            rng = np.random.default_rng([seed, step])
-            cells = rng.choice(counts.shape[0], size=batch_size, replace=counts.shape[0] < batch_size)
-            batch = sample_batch(counts, totals, cells, context, rng)
-            for g in opt.param_groups:
-                g["lr"] = lr_at(step, steps, lr)
-            loss, parts = loss_on_batch(model, batch)
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-            opt.step()
-            n_cells += batch_size
-            window_loss.append(float(loss.detach()))
-            speed = n_cells / (time.perf_counter() - t0)
-            bar.update(task, advance=1, loss=window_loss[-1], speed=speed)
-            if (step + 1) % 25 == 0 or step + 1 == end:
-                history.append({"step": step + 1, "loss": float(np.mean(window_loss)), **parts,
-                                "cells_per_s": round(speed, 2)})
-                log.info("step %d loss %.4f (%.1f cells/s)", step + 1, history[-1]["loss"], speed)
-                window_loss = []
-            if (step + 1) % checkpoint_every == 0:
-                save(step + 1)
+    for step in range(start_step, end):
+        rng = np.random.default_rng([seed, step])
+        cells = rng.choice(counts.shape[0], size=batch_size, replace=counts.shape[0] < batch_size)
+        batch = sample_batch(counts, totals, cells, context, rng)
+        for g in opt.param_groups:
+            g["lr"] = lr_at(step, steps, lr)
+        loss, parts = loss_on_batch(model, batch)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        opt.step()
+        n_cells += batch_size
+        window_loss.append(float(loss.detach()))
+        speed = n_cells / (time.perf_counter() - t0)
+        if report is not None:
+            report("train", {"done": step + 1, "total": end, "loss": window_loss[-1], "cells_per_s": speed})
+        if (step + 1) % 25 == 0 or step + 1 == end:
+            history.append({"step": step + 1, "loss": float(np.mean(window_loss)), **parts,
+                            "cells_per_s": round(speed, 2)})
+            log.info("step %d loss %.4f (%.1f cells/s)", step + 1, history[-1]["loss"], speed)
+            window_loss = []
+        if (step + 1) % checkpoint_every == 0:
+            save(step + 1)
     save(end)
     model.eval()
     return history
+
+
+@contextmanager
+def _training_bar(enabled: bool):
+    """The command line's rich bar, fed by :func:`fit`'s progress callback (None when disabled)."""
+    if not enabled:
+        yield None
+        return
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+    with Progress(TextColumn("training"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+                  TextColumn("loss {task.fields[loss]:.3f}"), TextColumn("{task.fields[speed]:.1f} cells/s"),
+                  TimeElapsedColumn(), TimeRemainingColumn()) as bar:
+        task = bar.add_task("train", total=None, loss=float("nan"), speed=0.0)
+
+        def update(event: str, info: dict) -> None:
+            bar.update(task, completed=info["done"], total=info["total"], loss=info["loss"], speed=info["cells_per_s"])
+
+        yield update
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -172,6 +190,18 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     if a.threads:
         torch.set_num_threads(a.threads)
+    with _training_bar(not a.no_progress) as bar:
+        history = _run(a, bar)
+    if a.export is not None:
+        ckpt.export(a.out, a.export)
+        log.info("exported %s (%.2f MB)", a.export, a.export.stat().st_size / 1e6)
+    if history:
+        log.info("final loss %.4f", history[-1]["loss"])
+    return 0
+
+
+def _run(a: argparse.Namespace, bar) -> list[dict]:
+    """Read the data and train (new run or ``--resume``); returns the loss history."""
     paths = a.data or DEFAULT_DATA
     parts = [read_counts(x) for x in paths]
     for x, (m, _) in zip(paths, parts):
@@ -183,7 +213,7 @@ def main(argv: list[str] | None = None) -> int:
         history = fit(model, counts, totals, ck.vocab, steps=st["steps"], batch_size=st["batch_size"],
                       context=st["context"], lr=st["lr"], seed=st["seed"], start_step=st["step"],
                       optimizer_state=st.get("optimizer"), history=st.get("history"), out=a.out,
-                      checkpoint_every=a.checkpoint_every, progress=not a.no_progress, stop_at=a.stop_at,
+                      checkpoint_every=a.checkpoint_every, progress=bar, stop_at=a.stop_at,
                       extra_state={k: st[k] for k in ("data", "args") if k in st})
     else:
         counts, vocab, totals = merge_datasets(parts, min_cells=a.min_cells, max_genes=a.max_genes)
@@ -196,14 +226,9 @@ def main(argv: list[str] | None = None) -> int:
         args = {k: str(v) if isinstance(v, Path) else v for k, v in vars(a).items()}
         history = fit(model, counts, totals, list(vocab), steps=a.steps, batch_size=a.batch_size, context=a.context,
                       lr=a.lr, seed=a.seed, out=a.out, checkpoint_every=a.checkpoint_every,
-                      progress=not a.no_progress, stop_at=a.stop_at,
+                      progress=bar, stop_at=a.stop_at,
                       extra_state={"data": [str(x) for x in paths], "args": json.dumps(args, default=str)})
-    if a.export is not None:
-        ckpt.export(a.out, a.export)
-        log.info("exported %s (%.2f MB)", a.export, a.export.stat().st_size / 1e6)
-    if history:
-        log.info("final loss %.4f", history[-1]["loss"])
-    return 0
+    return history
 
 
 if __name__ == "__main__":

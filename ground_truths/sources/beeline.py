@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..mirror import Resource
+from .._store import Resource
 from ..registry import TruthSpec, register
 
 COMMIT = "acc7ffc18c2fe0b8225f8916d0a867393e780611"

@@ -25,7 +25,7 @@ from typing import Any
 
 import pandas as pd
 
-from ..mirror import Resource
+from .._store import Resource
 from ..registry import TruthSpec, register
 
 UUID = "f693137a-d2d7-11ef-8e41-005056ae3c32"

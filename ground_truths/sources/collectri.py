@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from ..ids import split_complexes
-from ..mirror import Resource, local_root, locate
+from .._store import Resource, local_root, locate
 from ..registry import TruthSpec, register
 
 OFFICIAL = Resource(

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from ..ids import check_organism
-from ..mirror import Resource
+from .._store import Resource
 from ..registry import TruthSpec, register
 from .omnipath import live_resource, parse_service_tsv
 

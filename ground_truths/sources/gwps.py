@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..mirror import Resource
+from .._store import Resource
 from ..registry import TruthSpec, register
 
 logger = logging.getLogger(__name__)

@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 
 from ..ids import UNIPROT_RE
-from ..mirror import Resource
+from .._store import Resource
 from ..registry import TruthSpec, register
 
 SITE = "https://conglab.swmed.edu/humanPPI/downloads"

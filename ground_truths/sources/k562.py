@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..mirror import Resource
+from .._store import Resource
 from ..registry import TruthSpec, register
 
 CHIP = Resource(

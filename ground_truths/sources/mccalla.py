@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..mirror import Resource
+from .._store import Resource
 from ..registry import TruthSpec, register
 
 COMMIT = "2c24d607d0134e1b2a5cdc24bf8a14478b0b4512"

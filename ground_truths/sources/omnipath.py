@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 
 from ..ids import split_complexes
-from ..mirror import Resource
+from .._store import Resource
 from ..registry import TruthSpec, register
 
 SNAPSHOT = Resource(

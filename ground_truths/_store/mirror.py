@@ -14,15 +14,15 @@ newer release); its actual checksum is what keys the cache, so tables never go s
 """
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
 from dataclasses import dataclass
 from pathlib import Path
 
 from . import cache
-from ._package_data import package_file
-from .download import download, file_hash, parse_checksum
+from .download import download
+from .files import bytes_hash, file_hash, parse_checksum
+from .package_data import package_file
 
 logger = logging.getLogger(__name__)
 
@@ -89,7 +89,7 @@ def locate(res: Resource) -> Path | None:
 
 def download_path(res: Resource) -> Path:
     """Where a download of ``res`` is kept: named by the pinned checksum, or by the URL when unpinned."""
-    tag = parse_checksum(res.checksum)[1][:16] if res.checksum else "url-" + hashlib.sha256(res.url.encode()).hexdigest()[:12]
+    tag = parse_checksum(res.checksum)[1][:16] if res.checksum else "url-" + bytes_hash(res.url.encode())[:12]
     base = Path(res.local_path).name if res.local_path else res.key
     return cache.cache_dir() / "downloads" / f"{tag}-{base}"
 

@@ -10,18 +10,16 @@ Layout (under :func:`cache_dir`)::
 ``key`` is a short sha256 of (name, recipe version, upstream checksums, options), so a new upstream file, a new
 recipe or other options never reuse a stale table. On read the parquet's sha256 must match the manifest; otherwise
 (truncated, corrupt, manifest missing) the entry is reported as invalid and the caller rebuilds it. Both files are
-written to temp files in the same directory and ``os.replace``d.
+written through :func:`ground_truths._store.files.atomic_path` (temp file + rename).
 
 Location: ``set_cache_dir(path)`` > env var ``GROUND_TRUTHS_CACHE`` > ``platformdirs.user_cache_dir("ground_truths")``.
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import os
 import shutil
-import tempfile
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -29,7 +27,7 @@ from typing import Any
 import pandas as pd
 import platformdirs
 
-from .download import file_hash
+from .files import atomic_path, atomic_write_bytes, bytes_hash, file_hash
 
 logger = logging.getLogger(__name__)
 
@@ -64,46 +62,27 @@ def entry_key(name: str, recipe_version: str, checksums: dict[str, str], options
         sort_keys=True,
         default=str,
     )
-    return hashlib.sha256(payload.encode()).hexdigest()[:16]
+    return bytes_hash(payload.encode())[:16]
 
 
 def entry_dir(name: str, key: str) -> Path:
     return cache_dir() / "truths" / name / key
 
 
-def _atomic_write_bytes(path: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def write_entry(directory: Path, table: pd.DataFrame, manifest: dict[str, Any]) -> dict[str, Any]:
     """Write ``table`` and its manifest atomically (table first, manifest last); return the full manifest."""
-    directory.mkdir(parents=True, exist_ok=True)
-    target = directory / TABLE
-    fd, tmp = tempfile.mkstemp(prefix=TABLE + ".", suffix=".tmp", dir=directory)
-    os.close(fd)
-    try:
+    with atomic_path(directory / TABLE) as tmp:
         clean = table.copy()
         clean.attrs = {}
         clean.to_parquet(tmp, index=False)
         digest = file_hash(tmp, "sha256")
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
     manifest = dict(manifest)
     manifest.update(
         table_sha256=digest,
         n_edges=int(len(table)),
         written=datetime.now(timezone.utc).isoformat(timespec="seconds"),
     )
-    _atomic_write_bytes(directory / MANIFEST, json.dumps(manifest, indent=1, sort_keys=True, default=str).encode())
+    atomic_write_bytes(directory / MANIFEST, json.dumps(manifest, indent=1, sort_keys=True, default=str).encode())
     return manifest
 
 
