@@ -187,3 +187,24 @@ def test_align_protocol_masks():
     res = evaluate(np.arange(36.0).reshape(6, 6), truth, regulators=stats["regulators"], targets=stats["targets"])
     assert res["n_positives"] == 1 and res["n_universe"] == 3 * 4 - 3  # SOX2, NANOG, KLF4 are also targets
     assert res["n_truth_outside_universe"] == 4
+
+
+def test_toy_truth_protocol_end_to_end():
+    """grnndata.toy: its truth's protocol (every regulator assayed, every gene a target) becomes the 'truth' universe;
+    the planted network is perfect there, and a correlation network stands far above its permutation null."""
+    from grnndata.toy import toy
+
+    t = toy(n_cells=300, n_genes=60, n_regulators=8, n_edges=90, seed=1)
+    genes = t.adata.var_names
+    truth, stats = align(t.truth, genes)
+    assert stats["regulators"].tolist() == t.adata.var["is_regulator"].tolist()
+    assert stats["targets"].all() and stats["n_edges_outside_protocol"] == 0
+    masks = dict(regulators=stats["regulators"], targets=stats["targets"])
+    res = evaluate(t.network, truth, **masks)
+    assert (res["n_regulators"], res["n_targets"], res["n_universe"]) == (8, 60, 8 * 60 - 8)
+    assert res["ap"] == 1.0 and res["auprc"] == 1.0 and res["n_truth_outside_universe"] == 0
+    x = np.log1p(t.adata.X.toarray())
+    corr = np.abs(np.corrcoef(x.T))
+    res = evaluate(corr, truth, n_null=200, seed=0, **masks)
+    assert res["auprc_z"] > 3 and res["auprc_p"] == pytest.approx(1 / 201)
+    assert res["auprc"] > res["auprc_null_mean"] + 3 * res["auprc_null_sd"]
