@@ -156,9 +156,9 @@ def align(
     truth = sp.csr_matrix(
         (np.ones(keys.size, dtype=bool), cols.astype(index_dtype), indptr.astype(index_dtype)), shape=(n, n)
     )
-    regulators, targets = protocol_masks(truth_edges.attrs.get("protocol"), genes_up, rows, cols)
-    directed = truth_edges.attrs.get("directed")
     protocol = truth_edges.attrs.get("protocol") or {}
+    regulators, targets = protocol_masks(protocol, genes_up, rows, cols)
+    directed = truth_edges.attrs.get("directed")
     stats = {
         "name": truth_edges.attrs.get("name"),
         "n_truth_edges": int(len(truth_edges)),
