@@ -1,21 +1,44 @@
-"""Plots of benchmark results: precision-recall curves per truth and grouped bars of one metric (PNG, atomic)."""
+"""Plots of benchmark results (PNG, written atomically), drawn so that a biologist reads them at a glance.
+
+- :func:`pr_figure` / :func:`plot_pr_curves`: the precision-recall curves of every run of one truth, the title naming
+  truth, dataset, universe and number of truth edges; one "random" legend entry (the prevalence line, or the
+  ``random`` method's curve when it is there); ``log_y`` for the small precisions of sparse truths.
+- :func:`compare_figure` / :func:`plot_compare`: one metric, one panel per truth (each with its own y-axis, so a McCalla
+  AUPRC of 1e-3 stays visible beside a THP1 AUPRC of 0.2), one bar per method (and results file), the permutation
+  null as a grey band (mean +- 2 sd) behind each bar, one colour per method in every plot (:func:`method_colour`).
+
+The ``*_figure`` functions return matplotlib figures (for notebooks and tests); the ``plot_*`` functions save them.
+"""
 from __future__ import annotations
 
 import logging
 import math
 import os
 from pathlib import Path
-from typing import Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 
 from bengrn.results import decode_metrics, format_value
-from grnndata._files import atomic_path
+from grnndata._files import atomic_path, sha256_bytes
 from grnndata._json import decode_value
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["downsample_curve", "plot_pr_curves", "plot_compare", "write_pr_plots"]
+__all__ = ["downsample_curve", "method_colour", "run_universe", "pr_title", "pr_figure", "plot_pr_curves",
+           "compare_figure", "plot_compare", "write_pr_plots"]
+
+#: Colours of the built-in methods (fixed, so that a method keeps its colour in every plot of every run); other
+#: names get a colour of :data:`_PALETTE` from a hash of the name. ``random`` is always grey.
+METHOD_COLOURS = {
+    "scprint": "#1f77b4", "genie3": "#ff7f0e", "genie3-tf": "#d62728", "grnboost2": "#2ca02c",
+    "grnboost2-tf": "#98df8a", "correlation": "#9467bd", "spearman": "#c5b0d5", "deepsem": "#8c564b",
+    "random": "#7f7f7f", "random (held-out)": "#7f7f7f",
+}
+_PALETTE = ("#17becf", "#bcbd22", "#e377c2", "#aec7e8", "#ffbb78", "#ff9896", "#c49c94", "#f7b6d2", "#dbdb8d",
+            "#9edae5", "#393b79", "#637939", "#8c6d31", "#843c39", "#7b4173")
+_HATCHES = ("", "//", "..", "xx", "\\\\", "++", "--")
+_RANDOM = "#7f7f7f"
 
 
 def downsample_curve(precision: np.ndarray, recall: np.ndarray, max_points: int = 300) -> dict:
@@ -62,88 +85,219 @@ def _save(fig, path: Path) -> Path:
     return path
 
 
+def method_colour(name: str) -> str:
+    """The colour of a method in every plot: fixed for the built-in methods, else chosen by a hash of the name."""
+    if name in METHOD_COLOURS:
+        return METHOD_COLOURS[name]
+    return _PALETTE[int(sha256_bytes(str(name).encode())[:8], 16) % len(_PALETTE)]
+
+
+def _float(value) -> float:
+    value = decode_value(value)
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else math.nan
+
+
+def run_universe(run: dict) -> str:
+    """The universe a run was scored on, as printed (``truth``, ``tf, held-out regulators``, ...; ``?`` if unknown)."""
+    universe = run.get("universe") or {}
+    name = universe.get("name") or run.get("metrics", {}).get("universe") or "?"
+    return f"{name}, held-out regulators" if universe.get("heldout") else str(name)
+
+
 def _label(run: dict) -> str:
     return run["method"] if run.get("celltype") is None else f"{run['method']} ({run['celltype']})"
 
 
-def plot_pr_curves(runs: Sequence[dict], path: str | os.PathLike, *, title: str | None = None) -> Path:
-    """One PNG with the precision-recall curve of every run (same truth) and the random line (prevalence)."""
+def _counts(values: Sequence[float]) -> str:
+    """``1,514`` or ``1,514-1,678`` for the truth edges of several runs."""
+    vals = sorted({int(v) for v in values if math.isfinite(v)})
+    if not vals:
+        return "?"
+    return f"{vals[0]:,}" if len(vals) == 1 else f"{vals[0]:,}-{vals[-1]:,}"
+
+
+def pr_title(runs: Sequence[dict]) -> str:
+    """``<truth> on <dataset> (<cell type>)`` / ``universe <u> (R regulators x T targets) | N truth edges``."""
+    first = runs[0]
+    dataset = first.get("dataset") or "the networks' genes"
+    where = dataset if first.get("celltype") is None else f"{dataset} ({first['celltype']})"
+    universes = ", ".join(dict.fromkeys(run_universe(r) for r in runs))
+    mets = [decode_metrics(r.get("metrics", {})) for r in runs]
+    size = ""
+    if len({(m.get("n_regulators"), m.get("n_targets")) for m in mets}) == 1 and mets[0].get("n_targets") is not None:
+        size = f" ({int(mets[0]['n_regulators']):,} regulators x {int(mets[0]['n_targets']):,} targets)"
+    edges = _counts([_float(m.get("n_positives")) for m in mets])
+    return f"{first['truth']} on {where}\nuniverse {universes}{size} | {edges} truth edges"
+
+
+def _z_text(m: dict, metric: str) -> str:
+    z = _float(m.get(f"{metric}_z"))
+    return "" if math.isnan(z) else f", z {z:+.1f}" if math.isfinite(z) else f", z {format_value(z)}"
+
+
+def pr_figure(runs: Sequence[dict], *, title: str | None = None, log_y: bool = False):
+    """The precision-recall curves of ``runs`` (one truth) with the random predictor; returns the figure.
+
+    Each legend entry gives the run's AUPRC (and its null z-score when the run has a null). The random predictor's
+    expected precision is the prevalence (a horizontal line); a ``random`` method's curve, when present, is drawn in
+    the same grey and is then the one "random" entry of the legend.
+    """
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(6.4, 4.8))
-    prevalences = set()
+    prevalences: set[float] = set()
+    lowest, highest = math.inf, 0.0
+    has_random = any(r["method"].startswith("random") for r in runs if r.get("pr_curve"))
     for run in runs:
         curve = run.get("pr_curve")
         m = decode_metrics(run.get("metrics", {}))
+        prev = _float(m.get("prevalence", m.get("auprc_random")))
+        if math.isfinite(prev) and prev > 0:
+            prevalences.add(round(prev, 12))
         if not curve:
             continue
         recall = np.asarray(curve["recall"], dtype=float)
         precision = np.asarray(curve["precision"], dtype=float)
         # Points at recall 0 (thresholds above the first true edge) carry no precision information.
         keep = recall > 0
-        ax.plot(recall[keep], precision[keep], lw=1.4,
-                label=f"{_label(run)} (AUPRC {format_value(m.get('auprc'))})")
-        prev = m.get("prevalence", m.get("auprc_random"))
-        if prev is not None and not (isinstance(prev, float) and math.isnan(prev)):
-            prevalences.add(round(float(prev), 12))
+        if keep.any() and (precision[keep] > 0).any():
+            lowest = min(lowest, float(precision[keep][precision[keep] > 0].min()))
+            highest = max(highest, float(precision[keep].max()))
+        random_run = run["method"].startswith("random")
+        ax.plot(recall[keep], precision[keep], lw=1.0 if random_run else 1.5,
+                color=_RANDOM if random_run else method_colour(run["method"]), ls="--" if random_run else "-",
+                label=f"{_label(run)}: AUPRC {format_value(m.get('auprc'))}{_z_text(m, 'auprc')}")
     for i, prev in enumerate(sorted(prevalences)):
-        ax.axhline(prev, color="grey", ls="--", lw=1, label="random (prevalence %.4g)" % prev if i == 0 else None)
-    ax.set_xlabel("recall")
-    ax.set_ylabel("precision")
+        label = None if has_random or i else f"random (precision = prevalence {prev:.3g})"
+        ax.axhline(prev, color=_RANDOM, ls=":", lw=1.2, label=label)
+        ax.annotate(f"prevalence {prev:.3g}", (0.995, prev), xycoords=("axes fraction", "data"), ha="right",
+                    va="bottom", fontsize=7, color=_RANDOM)
+        lowest, highest = min(lowest, prev), max(highest, prev)
+    ax.set_xlabel("recall (fraction of truth edges recovered)")
+    ax.set_ylabel("precision (fraction of predicted edges in the truth)" + (", log scale" if log_y else ""))
     ax.set_xlim(0, 1)
-    ax.set_ylim(bottom=0)
-    ax.set_title(title or "precision-recall")
-    ax.legend(fontsize="small", loc="upper right")
-    return _save(fig, Path(path))
+    if log_y:
+        ax.set_yscale("log")
+        ax.set_ylim(lowest / 2 if math.isfinite(lowest) else 1e-4, 1.05)
+    else:
+        # Real precisions are often a few percent: zoom on them rather than draw a flat line at the bottom of [0, 1].
+        ax.set_ylim(0, min(1.02, max(1.15 * highest, 3 * min(prevalences, default=0.0), 0.05)))
+    ax.set_title(title or (pr_title(runs) if runs else "precision-recall"), fontsize=10)
+    ax.grid(alpha=0.3, which="major")
+    ax.legend(fontsize="small", loc="best", framealpha=0.9)
+    return fig
 
 
-def _group(run: dict) -> str:
-    return run["truth"] if run.get("celltype") is None else f"{run['truth']} / {run['celltype']}"
+def plot_pr_curves(runs: Sequence[dict], path: str | os.PathLike, *, title: str | None = None,
+                   log_y: bool = False) -> Path:
+    """Save :func:`pr_figure` as a PNG at ``path``."""
+    return _save(pr_figure(runs, title=title, log_y=log_y), Path(path))
+
+
+# --------------------------------------------------------------------------------------------- compare
+def _facet(run: dict) -> tuple[str, str | None]:
+    return run["truth"], run.get("celltype")
+
+
+def _facet_title(truth: str, celltype: str | None, runs: list[dict]) -> str:
+    universes = ", ".join(dict.fromkeys(run_universe(r) for r in runs))
+    edges = _counts([_float(r["metrics"].get("n_positives")) for r in runs])
+    head = truth if celltype is None else f"{truth} / {celltype}"
+    return f"{head}\nuniverse {universes} | {edges} truth edges"
+
+
+def _bar_value(ax, x: float, height: float, value: float, top: float) -> None:
+    text = format_value(value) if not math.isnan(value) else "n/a"
+    ax.text(x, (height if math.isfinite(height) else 0) + 0.01 * top, text, ha="center", va="bottom", fontsize=7,
+            rotation=90 if len(text) > 5 else 0)
+
+
+def compare_figure(runs_by_source: dict[str, Sequence[dict]], metric: str):
+    """Bars of ``metric``: one panel per (truth, cell type), one bar per method (hatched per source when several).
+
+    Behind each bar, a grey band spans the run's permutation null, mean +- 2 sd (keys ``{metric}_null_mean`` and
+    ``{metric}_null_sd``), with a black tick at the null mean: a bar inside its band is at chance. Infinite values
+    (an odds ratio without a false positive) are drawn as empty bars labelled ``inf``. Returns the figure.
+    """
+    plt = _pyplot()
+    from matplotlib.patches import Patch  # with pyplot: only when a plot is drawn
+
+    sources = list(runs_by_source)
+    facets: dict[tuple, list[tuple[str, dict]]] = {}
+    for source, runs in runs_by_source.items():
+        for run in runs:
+            facets.setdefault(_facet(run), []).append((source, run))
+    n = max(1, len(facets))
+    ncols = min(3, n)
+    nrows = math.ceil(n / ncols)
+    widest = max((len({r["method"] for _, r in items}) for items in facets.values()), default=1)
+    fig, axes = plt.subplots(nrows, ncols, squeeze=False,
+                             figsize=(ncols * max(3.6, 0.5 * widest * len(sources) + 1.8), 3.6 * nrows + 0.6))
+    width = 0.8 / max(1, len(sources))
+    any_null = False
+    for ax, ((truth, celltype), items) in zip(axes.ravel(), facets.items()):
+        methods = list(dict.fromkeys(r["method"] for _, r in items))
+        bars = []
+        for source, run in items:
+            m = decode_metrics(run["metrics"])
+            x = methods.index(run["method"]) + (sources.index(source) - (len(sources) - 1) / 2) * width
+            bars.append((x, _float(m.get(metric)), _float(m.get(f"{metric}_null_mean")),
+                         _float(m.get(f"{metric}_null_sd")), run["method"], sources.index(source)))
+        finite = [v for b in bars for v in (b[1], b[2] + 2 * b[3]) if math.isfinite(v)]
+        top = max(finite, default=1.0) or 1.0
+        for x, value, mean, sd, method, s in bars:
+            if math.isfinite(mean) and math.isfinite(sd):
+                any_null = True
+                low = max(0.0, mean - 2 * sd)
+                ax.bar(x, mean + 2 * sd - low, width * 0.96, bottom=low, color="#bbbbbb", alpha=0.6, zorder=1)
+                ax.hlines(mean, x - width * 0.48, x + width * 0.48, color="black", lw=1, zorder=3)
+            height = value if math.isfinite(value) else 0.0
+            ax.bar(x, height, width * 0.7, color=method_colour(method), hatch=_HATCHES[s % len(_HATCHES)],
+                   edgecolor="white" if len(sources) > 1 else None, zorder=2)
+            _bar_value(ax, x, height, value, top)
+        ax.set_xticks(range(len(methods)))
+        ax.set_xticklabels(methods, rotation=30, ha="right", fontsize=8)
+        ax.set_ylim(0, top * 1.25)
+        ax.set_ylabel(metric)
+        ax.set_title(_facet_title(truth, celltype, [r for _, r in items]), fontsize=9)
+        ax.grid(axis="y", alpha=0.3)
+    for ax in axes.ravel()[len(facets):]:
+        ax.set_visible(False)
+    handles = []
+    if any_null:
+        handles.append(Patch(color="#bbbbbb", alpha=0.6, label="null: mean +- 2 sd (label permutations)"))
+    if len(sources) > 1:
+        handles += [Patch(facecolor="white", edgecolor="black", hatch=_HATCHES[i % len(_HATCHES)], label=s)
+                    for i, s in enumerate(sources)]
+    if handles:
+        fig.legend(handles=handles, loc="lower center", ncol=min(4, len(handles)), fontsize="small",
+                   bbox_to_anchor=(0.5, 0.0), frameon=False)
+    fig.suptitle(f"{metric} per truth (each panel has its own scale)", fontsize=11)
+    fig.tight_layout(rect=(0, 0.06 if handles else 0, 1, 0.97))
+    return fig
 
 
 def plot_compare(runs_by_source: dict[str, Sequence[dict]], metric: str, path: str | os.PathLike) -> Path:
-    """Grouped bar plot of ``metric``: one group per truth (and cell type), one bar per method (and source)."""
-    plt = _pyplot()
-    multi = len(runs_by_source) > 1
-    groups: list[str] = []
-    series: dict[str, dict[str, float]] = {}
-    for source, runs in runs_by_source.items():
-        for run in runs:
-            g = _group(run)
-            if g not in groups:
-                groups.append(g)
-            name = f"{run['method']} [{source}]" if multi else run["method"]
-            value = decode_value(run["metrics"].get(metric))
-            series.setdefault(name, {})[g] = float(value) if isinstance(value, (int, float)) else math.nan
-    fig, ax = plt.subplots(figsize=(max(6.4, 1.2 * len(groups) * max(1, len(series)) / 3), 4.8))
-    width = 0.8 / max(1, len(series))
-    x = np.arange(len(groups))
-    for i, (name, values) in enumerate(series.items()):
-        heights = [values.get(g, math.nan) for g in groups]
-        # inf (e.g. odds_ratio) cannot be drawn: show it as a missing bar; the table has the value.
-        heights = [h if math.isfinite(h) else 0.0 for h in heights]
-        ax.bar(x + (i - (len(series) - 1) / 2) * width, heights, width, label=name)
-    ax.set_xticks(x)
-    ax.set_xticklabels(groups, rotation=20, ha="right")
-    ax.set_ylabel(metric)
-    ax.set_title(f"{metric} by truth")
-    ax.legend(fontsize="small")
-    return _save(fig, Path(path))
+    """Save :func:`compare_figure` as a PNG at ``path``."""
+    return _save(compare_figure(runs_by_source, metric), Path(path))
 
 
-def write_pr_plots(runs: Sequence[dict], plots_dir: Path, file_name) -> list[Path]:
+def write_pr_plots(runs: Sequence[dict], plots_dir: Path | None, file_name: Callable[[str, str | None], str], *,
+                   log_y: bool = False) -> list[Path]:
     """One PR plot per (truth, cell type) of ``runs`` into ``plots_dir``; ``file_name(truth, celltype)`` names it.
 
-    A failing plot is logged and skipped: a plot must not lose a finished benchmark.
+    ``plots_dir=None`` writes nothing (a benchmark kept in memory). A failing plot is logged and skipped: a plot
+    must not lose a finished benchmark.
     """
+    if plots_dir is None:
+        return []
     paths = []
-    for truth, celltype in dict.fromkeys((r["truth"], r.get("celltype")) for r in runs):
-        sel = [r for r in runs if r["truth"] == truth and r.get("celltype") == celltype and r.get("pr_curve")]
+    for truth, celltype in dict.fromkeys(_facet(r) for r in runs):
+        sel = [r for r in runs if _facet(r) == (truth, celltype) and r.get("pr_curve")]
         if not sel:
             continue
         name = file_name(truth, celltype)
-        title = f"{truth} on {sel[0]['dataset']}" + ("" if celltype is None else f" ({celltype})")
         try:
-            paths.append(plot_pr_curves(sel, plots_dir / name, title=title))
+            paths.append(plot_pr_curves(sel, plots_dir / name, log_y=log_y))
         except Exception as exc:  # a plot must not lose a finished benchmark
             logger.warning("precision-recall plot %s failed: %s", name, exc)
     return paths
