@@ -20,6 +20,7 @@ from rich.console import Console
 from rich.logging import RichHandler
 from rich.markup import escape
 
+import bengrn
 import ground_truths
 from bengrn.errors import EXIT_USAGE, BenchmarkError, MissingDependencyError
 
@@ -97,6 +98,18 @@ def use_cache_dir(cache_dir: Optional[Path]) -> None:
     """``--cache-dir``: where ``ground_truths`` caches truths."""
     if cache_dir is not None:
         ground_truths.set_cache_dir(cache_dir)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"bengrn {bengrn.__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+                                       help="Print the version and exit.")) -> None:
+    """Benchmark gene regulatory networks inferred from single-cell data against reference networks."""
 
 
 def main() -> None:

@@ -1,4 +1,4 @@
-"""``bengrn compare``: one metric of several results files, as a table and a grouped bar plot."""
+"""``bengrn compare``: one metric of several results files, as a table (or ``--json``) and a bar plot per truth."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -7,7 +7,7 @@ from typing import List
 import typer
 
 from bengrn.cli.app import app, console, user_errors
-from bengrn.cli.tables import compare_table
+from bengrn.cli.tables import compare_rows, compare_table, print_json
 from bengrn.errors import BenchmarkError
 from bengrn.plots import plot_compare
 from bengrn.results import read_results
@@ -29,9 +29,10 @@ def _labels(paths: list[Path]) -> list[str]:
 def compare(
     results: List[Path] = typer.Argument(..., help="results.json files or --out directories."),
     metric: str = typer.Option("auprc", help="Metric to tabulate and plot."),
-    out: Path = typer.Option(Path("compare.png"), "--out", "-o", help="PNG of the grouped bar plot."),
+    out: Path = typer.Option(Path("compare.png"), "--out", "-o", help="PNG of the bar plot (one panel per truth)."),
+    as_json: bool = typer.Option(False, "--json", help="Print the comparison as JSON instead of a table."),
 ) -> None:
-    """Compare several results files: a table and a grouped bar plot of one metric."""
+    """Compare several results files: a table and a bar plot of one metric (one panel per truth, with its null)."""
     by_source = {}
     for label, path in zip(_labels(results), results):
         runs = read_results(path)
@@ -39,7 +40,11 @@ def compare(
             available = sorted({k for r in runs for k in r["metrics"]})
             raise BenchmarkError(f"metric {metric!r} is not in {path}; metrics: {', '.join(available)}")
         by_source[label] = runs
+    plot_compare(by_source, metric, out)
+    if as_json:
+        print_json({"metric": metric, "sources": {label: str(p) for label, p in zip(by_source, results)},
+                    "rows": compare_rows(by_source, metric), "plot": str(out)})
+        return
     stdout = console()
     stdout.print(compare_table(by_source, metric))
-    plot_compare(by_source, metric, out)
     stdout.print(f"Wrote {out}")

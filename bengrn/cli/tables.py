@@ -1,14 +1,18 @@
-"""Rich tables the CLI prints: the run summary, a comparison of results files, the regression check's diff."""
+"""What the CLI prints: rich tables (the run summary, a comparison of results files, the regression check's diff)
+and plain JSON documents for scripts (``--json``)."""
 from __future__ import annotations
 
+import json
+import sys
 from typing import Any, Iterable, Sequence
 
 from rich.table import Table
 
 from bengrn.check import CheckResult
 from bengrn.results import format_value
+from grnndata._json import to_jsonable
 
-__all__ = ["SUMMARY_METRICS", "summary_table", "compare_table", "diff_table"]
+__all__ = ["SUMMARY_METRICS", "print_json", "summary_table", "compare_table", "compare_rows", "diff_table"]
 
 # Metrics shown in the printed summary (results.csv has every metric).
 SUMMARY_METRICS = ("auprc", "auprc_random", "ap", "auroc", "epr", "precision_at_k", "recall_at_k", "odds_ratio")
@@ -16,6 +20,12 @@ SUMMARY_METRICS = ("auprc", "auprc_random", "ap", "auroc", "epr", "precision_at_
 _STATUS_STYLE = {"ok": "green", "improved": "cyan", "regressed": "bold red", "changed": "bold red",
                  "mismatch": "bold red", "missing": "bold red", "run missing": "bold red",
                  "params differ": "bold red"}
+
+
+def print_json(obj: Any, *, indent: int | None = None) -> None:
+    """Write ``obj`` as one JSON document on stdout: no colour, no wrapping, inf as ``"inf"``, NaN as ``null``."""
+    sys.stdout.write(json.dumps(to_jsonable(obj), indent=indent, ensure_ascii=False) + "\n")
+    sys.stdout.flush()
 
 
 def summary_table(runs: Iterable[dict], *, title: str = "bengrn results") -> Table:
@@ -40,20 +50,31 @@ def summary_table(runs: Iterable[dict], *, title: str = "bengrn results") -> Tab
     return table
 
 
-def compare_table(runs_by_source: dict[str, Sequence[dict]], metric: str) -> Table:
-    """``metric`` per (truth, cell type, method) row, one column per results source."""
-    table = Table(title=f"{metric}")
-    for col in ("truth", "celltype", "method"):
-        table.add_column(col)
-    for source in runs_by_source:
-        table.add_column(source, justify="right")
+def compare_rows(runs_by_source: dict[str, Sequence[dict]], metric: str) -> list[dict]:
+    """One row per (truth, cell type, method): ``{"truth", "celltype", "method", "values": {source: value}}``,
+    sorted; a source without that run has no entry."""
     rows: dict[tuple, dict[str, Any]] = {}
     for source, runs in runs_by_source.items():
         for run in runs:
-            key = (run["truth"], str(run.get("celltype") or ""), run["method"])
+            key = (run["truth"], run.get("celltype"), run["method"])
             rows.setdefault(key, {})[source] = run["metrics"].get(metric)
-    for key in sorted(rows):
-        table.add_row(*key, *[format_value(rows[key].get(s)) if s in rows[key] else "-" for s in runs_by_source])
+    order = sorted(rows, key=lambda k: (k[0], str(k[1] or ""), k[2]))
+    return [{"truth": k[0], "celltype": k[1], "method": k[2], "values": rows[k]} for k in order]
+
+
+def compare_table(runs_by_source: dict[str, Sequence[dict]], metric: str) -> Table:
+    """``metric`` per (truth, cell type, method) row, one column per results source (names never cut)."""
+    rows = compare_rows(runs_by_source, metric)
+    has_ct = any(r["celltype"] is not None for r in rows)
+    table = Table(title=f"{metric}")
+    for col in ("truth",) + (("celltype",) if has_ct else ()) + ("method",):
+        table.add_column(col, no_wrap=True)
+    for source in runs_by_source:
+        table.add_column(source, justify="right", overflow="fold")
+    for row in rows:
+        ident = [row["truth"]] + ([str(row["celltype"] or "")] if has_ct else []) + [row["method"]]
+        table.add_row(*ident, *[format_value(row["values"][s]) if s in row["values"] else "-"
+                                for s in runs_by_source])
     return table
 
 

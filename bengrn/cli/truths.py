@@ -10,6 +10,7 @@ from rich.table import Table
 
 import ground_truths
 from bengrn.cli.app import app, console, split_list, use_cache_dir, user_errors
+from bengrn.cli.tables import print_json
 from bengrn.errors import BenchmarkError, UnknownNameError
 from bengrn.truths import ground_truths_errors
 from grnndata._json import to_jsonable
@@ -28,34 +29,75 @@ def _check_truths(names: list[str]) -> None:
         raise UnknownNameError("truth", bad, ground_truths.available())
 
 
+def _info(name: str) -> dict:
+    try:
+        return ground_truths.info(name)
+    except (OSError, ValueError, KeyError) as exc:  # one broken entry must not hide the list
+        return {"name": name, "description": f"(info failed: {exc})"}
+
+
 @truths_app.command("list")
 @user_errors
-def truths_list(cache_dir: Optional[Path] = _CACHE_DIR) -> None:
+def truths_list(
+    cache_dir: Optional[Path] = _CACHE_DIR,
+    as_json: bool = typer.Option(False, "--json", help="Print {truths: [info...], datasets: [...]} as JSON."),
+) -> None:
     """List the ground truths (and the datasets) available."""
     use_cache_dir(cache_dir)
+    infos = [_info(name) for name in ground_truths.available()]
+    datasets = ground_truths.available_datasets()
+    if as_json:
+        print_json({"truths": infos, "datasets": datasets})
+        return
     table = Table(title="ground truths")
-    for col in ("name", "organism", "cached", "description"):
-        table.add_column(col)
-    for name in ground_truths.available():
-        try:
-            info = ground_truths.info(name)
-        except (OSError, ValueError, KeyError) as exc:  # one broken entry must not hide the list
-            info = {"description": f"(info failed: {exc})"}
-        table.add_row(name, str(info.get("organism") or ""), "yes" if info.get("cached") else "no",
+    table.add_column("name", no_wrap=True)
+    table.add_column("organism", no_wrap=True)
+    table.add_column("cached", no_wrap=True)
+    table.add_column("description", ratio=1)
+    for info in infos:
+        table.add_row(info["name"], str(info.get("organism") or ""), "yes" if info.get("cached") else "no",
                       str(info.get("description") or "").split("\n")[0])
     stdout = console()
     stdout.print(table)
-    stdout.print("datasets: " + ", ".join(ground_truths.available_datasets()))
+    stdout.print("datasets: " + ", ".join(datasets))
+
+
+# Fields of `truths info` shown first, in this order; the rest follow.
+_INFO_FIRST = ("name", "description", "organism", "directed", "n_edges", "cached", "version", "url", "citation")
+
+
+def _fields(label: str, value) -> list[tuple[str, str]]:
+    """(label, text) rows of one info field; nested dicts and lists of dicts become ``a.b`` / ``a[0].b`` rows."""
+    if isinstance(value, dict) and value:
+        return [row for k, v in value.items() for row in _fields(f"{label}.{k}", v)]
+    if isinstance(value, list) and any(isinstance(v, dict) for v in value):
+        return [row for i, v in enumerate(value) for row in _fields(f"{label}[{i}]", v)]
+    if isinstance(value, list):
+        return [(label, ", ".join(map(str, value)))]
+    return [(label, value if isinstance(value, str) else json.dumps(to_jsonable(value)))]
 
 
 @truths_app.command("info")
 @user_errors
-def truths_info(name: str = typer.Argument(..., help="Ground-truth name."), cache_dir: Optional[Path] = _CACHE_DIR,
-                ) -> None:
-    """Show a ground truth's description, source, version, checksum and cache state (JSON)."""
+def truths_info(
+    name: str = typer.Argument(..., help="Ground-truth name."),
+    cache_dir: Optional[Path] = _CACHE_DIR,
+    as_json: bool = typer.Option(False, "--json", help="Print the info document as JSON."),
+) -> None:
+    """Show a ground truth's description, protocol, source, version, checksum and cache state."""
     use_cache_dir(cache_dir)
     _check_truths([name])
-    console().print_json(json.dumps(to_jsonable(ground_truths.info(name))))
+    info = ground_truths.info(name)
+    if as_json:
+        print_json(info)
+        return
+    table = Table(title=f"truth {name}", show_header=False)
+    table.add_column("field", no_wrap=True, style="bold")
+    table.add_column("value", ratio=1, overflow="fold")
+    for key in [k for k in _INFO_FIRST if k in info] + [k for k in info if k not in _INFO_FIRST]:
+        for label, text in _fields(key, info[key]):
+            table.add_row(label, text)
+    console().print(table)
 
 
 @truths_app.command("fetch")
