@@ -181,17 +181,20 @@ def detect_layout(columns: Sequence[str], what: str = "edge table") -> Layout:
     raise _layout_error(what, cols, "no known layout matches its columns")
 
 
-def resolve_columns(columns: Sequence[str], what: str = "edge table", *, layout: str | None = None,
+def resolve_columns(columns: Sequence[str], what: str = "edge table", *, layout: str | Layout | None = None,
                     source: str | None = None, target: str | None = None,
                     weight: str | None = None) -> tuple[Layout, str, str, str | None]:
     """The layout and the source, target and weight columns of a table with ``columns``.
 
-    The layout is ``layout``, else ``custom`` when both ``source`` and ``target`` are given, else detected
-    (:func:`detect_layout`); ``source`` / ``target`` / ``weight`` override its columns. Every chosen column must exist
-    (matched ignoring case), else the error lists the columns found and the layouts known.
+    The layout is ``layout`` (a name of :data:`LAYOUTS` or a detected :class:`Layout`), else ``custom`` when both
+    ``source`` and ``target`` are given, else detected (:func:`detect_layout`); ``source`` / ``target`` / ``weight``
+    override its columns. Every chosen column must exist (matched ignoring case), else the error lists the columns
+    found and the layouts known.
     """
     cols = [str(c) for c in columns]
-    if layout is not None:
+    if isinstance(layout, Layout):
+        lay = layout
+    elif layout is not None:
         if layout not in LAYOUTS:
             raise BenchmarkError(f"unknown layout {layout!r}; known: {', '.join(LAYOUTS)}")
         lay = LAYOUTS[layout]
@@ -223,8 +226,8 @@ def _read_table(path: Path, fmt: str, *, layout, source, target, weight) -> tupl
     else:
         sep, columns = _sniff(path)
     if layout is None and not (source and target):
-        layout = detect_layout(columns, what).name
-    header = layout != "headerless"
+        layout = detect_layout(columns, what)
+    header = getattr(layout, "name", layout) != "headerless"
     if not header:
         columns = [str(i) for i in range(len(columns))]
     lay, src, tgt, w = resolve_columns(columns, what, layout=layout, source=source, target=target, weight=weight)
