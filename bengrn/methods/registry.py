@@ -175,8 +175,7 @@ def infer(name: str, adata, *, seed: int = 0, progress=None, **options):
         Method options (see :func:`describe` and :func:`info`), validated with :func:`validate_options`.
     """
     m = _get(name)
-    check_names(name, options, m.options)
-    values = {"seed": seed, **options}
+    values = validate_options(name, {"seed": seed, **options})
     if progress is not None:
-        values["progress"] = progress
+        values["progress"] = m.options["progress"].validate(name, progress)
     return m.func(adata, **values)
