@@ -6,7 +6,8 @@ early-stopping monitor over a window of 25 stages, importances x number of trees
 seeds and the same out-of-bag rule (``oob_improvement="stage"``, the default), so they build the same models: the
 networks are asserted equal, and the AUPRC of each is printed with a z-score against 100 random rankings of the same
 universe. grnsuite runs the targets in parallel on every core (``n_jobs=-1``); the loop, like arboreto's per-target
-task, fits one target at a time (``GradientBoostingRegressor`` has no ``n_jobs``).
+task, fits one target at a time (``GradientBoostingRegressor`` has no ``n_jobs``); ``grnsuite_1job`` (``n_jobs=1``)
+separates the per-core gain from the parallel one.
 
 Data:
 
@@ -112,8 +113,18 @@ def grnsuite(x: np.ndarray, regulators: np.ndarray, seed: int) -> np.ndarray:
     return grnboost2(x, regulators=regulators, seed=seed, n_jobs=-1)
 
 
+def grnsuite_1job(x: np.ndarray, regulators: np.ndarray, seed: int) -> np.ndarray:
+    """One process, like the loop: the per-core gain of building the stages directly."""
+    from scprint_model.baselines.grnboost2 import grnboost2
+
+    return grnboost2(x, regulators=regulators, seed=seed, n_jobs=1)
+
+
+IMPLS = [sklearn_loop, grnsuite_1job, grnsuite]
+
+
 @pytest.mark.parametrize("data", list(DATA))
-@pytest.mark.parametrize("impl", [sklearn_loop, grnsuite], ids=["sklearn_loop", "grnsuite"])
+@pytest.mark.parametrize("impl", IMPLS, ids=[f.__name__ for f in IMPLS])
 def test_grnboost2(benchmark, datasets, data, impl):
     x, regulators, _ = _load(datasets, data)
     seeds = itertools.cycle(SEEDS)
@@ -126,7 +137,7 @@ def test_grnboost2(benchmark, datasets, data, impl):
     benchmark.pedantic(run, rounds=len(SEEDS), iterations=1, warmup_rounds=0)
     TIMES[(data, impl.__name__)] = benchmark.stats.stats.mean
     assert set(store) == set(SEEDS)
-    if (data, "sklearn_loop") in RESULTS and (data, "grnsuite") in RESULTS:
+    if all((data, f.__name__) in RESULTS for f in IMPLS):  # all done: compare here (runs under --benchmark-only)
         _compare(datasets, data)
 
 
@@ -143,9 +154,11 @@ def _compare(datasets, data):
     for seed in SEEDS:
         a, b = RESULTS[(data, "sklearn_loop")][seed], RESULTS[(data, "grnsuite")][seed]
         np.testing.assert_allclose(b, a, rtol=1e-5, atol=1e-5)  # same models -> same network
+        np.testing.assert_array_equal(RESULTS[(data, "grnsuite_1job")][seed], b)
         for name, net in (("sklearn_loop", a), ("grnsuite", b)):
             m = evaluate(net, truth, tf_only=regulators)
             print(f"seed {seed} {name:12s} auprc {m['auprc']:.4f} (z {(m['auprc'] - mu) / sd:+.1f}) "
                   f"auroc {m['auroc']:.4f} epr {m['epr']:.3f} trees/target {np.median(net.sum(axis=0)):.0f}")
-    loop, ours = TIMES[(data, "sklearn_loop")], TIMES[(data, "grnsuite")]
-    print(f"{data}: mean seconds per run: sklearn_loop {loop:.1f}, grnsuite {ours:.1f}; speed-up x{loop / ours:.2f}")
+    loop, one, ours = (TIMES[(data, f.__name__)] for f in IMPLS)
+    print(f"{data}: mean seconds per run: sklearn_loop {loop:.1f}, grnsuite n_jobs=1 {one:.1f} (x{loop / one:.2f}), "
+          f"grnsuite n_jobs=-1 {ours:.1f} (x{loop / ours:.2f})")

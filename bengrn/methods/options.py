@@ -19,7 +19,7 @@ from ..errors import BenchmarkError, UnknownNameError
 __all__ = ["Option", "OptionValueError", "UnknownOptionError", "as_options", "check_names"]
 
 _KIND_WORDS = {"int": "an integer", "float": "a number", "bool": "true or false", "str": "a string",
-               "genes": "a list of gene symbols", "object": "any value"}
+               "genes": "a list of gene symbols", "object": "an object (see help)"}
 
 
 class OptionValueError(BenchmarkError, TypeError):
@@ -78,7 +78,8 @@ class Option:
 
     def expected(self) -> str:
         """What a valid value looks like, in words (used in error messages and docs)."""
-        parts = [f"one of {', '.join(map(repr, self.choices))}"] if self.choices else []
+        parts = [] if not self.choices else [repr(self.choices[0])] if len(self.choices) == 1 else [
+            f"one of {', '.join(map(repr, self.choices))}"]
         for kind in self.kinds:
             word = _KIND_WORDS[kind]
             if kind in ("int", "float") and (self.low is not None or self.high is not None):
