@@ -96,7 +96,7 @@ def _sklearn_internals():
 
 def boost(x: np.ndarray, y: np.ndarray, seed: int, *, learning_rate: float, max_trees: int, max_features: float,
           subsample: float, max_depth: int, window: int, oob_improvement: str) -> tuple[np.ndarray, int]:
-    """Unnormalised-mean impurity importances and number of stages of one target's early-stopped boosting.
+    """Impurity importances (any scale) and number of stages of one target's early-stopped boosting.
 
     Numerically the model of ``GradientBoostingRegressor(random_state=seed, ...)`` stopped by
     :class:`EarlyStopWindow`: the same random stream (subsample masks and splitter seeds drawn in the same order from

@@ -9,7 +9,7 @@ from sklearn.metrics import average_precision_score
 
 from bengrn import methods
 from grnndata.toy import toy
-from scprint_model.baselines.grnboost2 import grnboost2
+from scprint_model.baselines.grnboost2 import ARBORETO, EarlyStopWindow, arboreto_importances, boost, grnboost2
 from scprint_model.baselines.preprocess import log_normalize
 from scprint_model.baselines.targets import target_seeds
 
@@ -70,6 +70,18 @@ def test_equals_the_arboreto_loop_in_network_and_auprc(planted, rule):
     trees = got.sum(axis=0)  # each column sums to the number of trees its target kept
     np.testing.assert_allclose(trees, np.round(trees), atol=1e-3)
     assert np.round(trees).min() >= 25  # the first window ends at tree 25
+
+
+@pytest.mark.parametrize("rule", ["stage", "sklearn"])
+def test_the_monitor_on_the_estimator_equals_the_direct_stages(planted, rule):
+    """EarlyStopWindow (the fallback path, usable with any GradientBoostingRegressor) gives boost()'s model."""
+    _, x, _ = planted
+    regs, y = np.asarray(x[:, 1:], dtype=np.float32), x[:, 0].astype(np.float64)
+    est = GradientBoostingRegressor(learning_rate=0.01, n_estimators=5000, max_features=0.1, subsample=0.9,
+                                    random_state=7).fit(regs, y, monitor=EarlyStopWindow(25, rule))
+    imp, n_trees = boost(regs, y, 7, **{**ARBORETO, "oob_improvement": rule})
+    assert n_trees == len(est.estimators_)
+    np.testing.assert_allclose(arboreto_importances(imp, n_trees), est.feature_importances_ * n_trees, rtol=1e-10)
 
 
 def test_seeded_and_independent_of_n_jobs(planted):
