@@ -33,8 +33,8 @@ TIMES: dict[tuple[str, str], float] = {}
 
 
 def _planted():
+    from bengrn.prepare import log_normalize
     from grnndata.toy import toy
-    from scprint_model.baselines.preprocess import log_normalize
 
     t = toy(n_cells=300, n_genes=120, n_regulators=12, n_edges=160, seed=0)
     truth = np.asarray(t.network.network().toarray()) != 0
@@ -44,8 +44,8 @@ def _planted():
 def _chen():
     import ground_truths
     from bengrn import align
+    from bengrn.prepare import log_normalize
     from ground_truths.ids import symbol_key
-    from scprint_model.baselines.preprocess import log_normalize
 
     adata = ground_truths.load_dataset("chen-hesc")
     x = log_normalize(adata.X)

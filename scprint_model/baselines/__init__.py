@@ -11,6 +11,6 @@ from .controls import abs_pearson, abs_spearman, random_scores
 from .deepsem import deepsem
 from .genie3 import genie3
 from .grnboost2 import grnboost2
-from .preprocess import log_normalize, zscore
+from .preprocess import zscore
 
-__all__ = ["abs_pearson", "abs_spearman", "random_scores", "log_normalize", "zscore", "genie3", "grnboost2", "deepsem"]
+__all__ = ["abs_pearson", "abs_spearman", "random_scores", "zscore", "genie3", "grnboost2", "deepsem"]

@@ -8,9 +8,9 @@ from sklearn.ensemble import GradientBoostingRegressor
 from sklearn.metrics import average_precision_score
 
 from bengrn import methods
+from bengrn.prepare import log_normalize
 from grnndata.toy import toy
 from scprint_model.baselines.grnboost2 import ARBORETO, EarlyStopWindow, arboreto_importances, boost, grnboost2
-from scprint_model.baselines.preprocess import log_normalize
 from scprint_model.baselines.targets import target_seeds
 
 
