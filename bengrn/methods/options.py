@@ -12,6 +12,8 @@ import numbers
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping, Sequence
 
+import numpy as np
+
 from grnndata._json import to_jsonable
 
 from ..errors import BenchmarkError, UnknownNameError
@@ -107,7 +109,7 @@ class Option:
     def _convert(self, value: Any) -> tuple[bool, Any]:
         """``(True, converted)`` when ``value`` has one of the declared kinds, else ``(False, None)``."""
         kinds = self.kinds
-        if isinstance(value, bool) or type(value).__name__ == "bool_":
+        if isinstance(value, (bool, np.bool_)):
             return ("bool" in kinds, bool(value))  # a boolean is never a number
         if "int" in kinds and isinstance(value, numbers.Integral):
             return True, int(value)

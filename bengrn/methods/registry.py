@@ -69,8 +69,10 @@ def register(name: str, func: Callable[..., Any], *, needs_counts: bool,
     if not callable(func):
         raise TypeError(f"func of method {name!r} must be callable, got {type(func).__name__}")
     existing = _REGISTRY.get(name)
-    if existing is not None and not (replace and not (existing.source == "builtin" and _SOURCE != "builtin")):
+    if existing is not None and not replace:
         raise ValueError(f"method {name!r} is already registered ({existing.source}); choose another name")
+    if existing is not None and existing.source == "builtin" and _SOURCE != "builtin":
+        raise ValueError(f"plugin {_SOURCE} cannot replace the built-in method {name!r}; choose another name")
     declared = {"seed": Option("seed", 0, "seed of every random choice", kinds=("int",), low=0),
                 "progress": Option("progress", None, "callback progress(event, info), True (log) or False",
                                    kinds=("bool", "object"), changes_result=False)}

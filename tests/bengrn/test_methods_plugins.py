@@ -143,3 +143,10 @@ def test_register_in_process(clean_registry):
         methods.register("x", "not a function", needs_counts=True)
     with pytest.raises(TypeError, match="Option declarations"):
         methods.register("x", mine, needs_counts=True, options=["k"])
+
+
+def test_a_plugin_cannot_replace_a_builtin(clean_registry, monkeypatch):
+    monkeypatch.setattr(registry, "_SOURCE", "evilplug 1.0 (genie3)")
+    with pytest.raises(ValueError, match="cannot replace the built-in method 'genie3'"):
+        methods.register("genie3", lambda adata, **kw: None, needs_counts=True, replace=True)
+    assert methods.info("genie3")["source"] == "builtin"
