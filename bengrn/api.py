@@ -1,0 +1,249 @@
+"""The Python API: :func:`benchmark` (methods on data, and existing networks, against truths) and :class:`Results`.
+
+``bengrn run`` and ``bengrn score`` are thin shells over it. With ``out=None`` nothing is written anywhere (networks,
+runs and results stay in memory); with ``out=DIR`` the folder is the one ``bengrn run`` writes (``results.json``,
+``results.csv``, ``runs/``, ``networks/``, ``plots/``) and an interrupted benchmark resumes.
+
+Example
+-------
+>>> import bengrn
+>>> res = bengrn.benchmark(networks={"mine": edges_df}, truths=["mccalla-hesc"], n_null=100)  # doctest: +SKIP
+>>> res.table[["method", "truth", "universe", "auprc", "auprc_z", "flags"]]                    # doctest: +SKIP
+>>> res.plot("pr", log_y=True)                                                                 # doctest: +SKIP
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+from pathlib import Path
+from typing import Any, Callable, Mapping, Sequence
+
+import pandas as pd
+
+from bengrn import plots
+from bengrn.errors import BenchmarkError
+from bengrn.networks import LoadedNetwork, network_name, read_genes, read_network
+from bengrn.prepare import load_data
+from bengrn.results import flatten_run, read_results
+from bengrn.runner import RunConfig, run_benchmark
+from bengrn.scorer import ScoreOptions, describe_dataset, score_networks
+from bengrn.store import Store, network_file_name, pr_plot_name
+from bengrn.truths import load_truth
+from grnndata._files import atomic_write_text
+from grnndata._json import to_jsonable
+
+__all__ = ["benchmark", "Results", "NETWORK_OPTIONS"]
+
+#: Options of :func:`benchmark` that say how existing networks are read and scored (see :func:`read_network`).
+NETWORK_OPTIONS = ("key", "layout", "source", "target", "weight", "genes", "signed")
+_RUN_OPTIONS = tuple(f.name for f in dataclasses.fields(RunConfig)
+                     if f.name not in ("methods", "truths", "out", "data", "universe", "n_null", "seed"))
+
+
+class _MemoryStore(Store):
+    """A :class:`Store` that writes nothing and reuses nothing: the benchmark lives in memory (``out=None``)."""
+
+    def __init__(self) -> None:
+        super().__init__(out=Path(os.devnull), force=True)
+
+    def load_run(self, method, truth, celltype, fp):
+        return None
+
+    def save_run(self, run: dict) -> dict:
+        return to_jsonable(run)  # the very objects a folder would hold
+
+    def network_path(self, method, dataset, celltype) -> Path:
+        return Path(network_file_name(method, dataset, celltype))
+
+    def load_network(self, path, fp):
+        return None
+
+    def save_network(self, net, path, sidecar) -> None:
+        return None
+
+    def load_summary(self, path, fp):
+        return None
+
+    def save_summary(self, path, fp, summary):
+        return to_jsonable(summary)
+
+    @property
+    def plots(self) -> None:
+        return None
+
+    def relative(self, path) -> None:
+        return None
+
+    def write_results(self, runs) -> None:
+        return None
+
+
+# --------------------------------------------------------------------------------------------- results
+@dataclasses.dataclass
+class Results:
+    """The runs of a benchmark (dicts in the ``results.json`` schema, PR curves included) and where they were written.
+
+    ``table`` is the flat DataFrame (one row per run: identity, universe, every metric with its null, flags, the
+    parameters, timings and checksums: the columns of ``results.csv``).
+    """
+
+    runs: list[dict]
+    out: Path | None = None
+
+    @classmethod
+    def read(cls, path: str | os.PathLike) -> "Results":
+        """Results of a ``results.json`` (or an ``--out`` folder); PR curves are read back from ``runs/`` when there."""
+        runs = read_results(path)
+        folder = Path(path) if Path(path).is_dir() else Path(path).parent
+        store = Store(folder)
+        for run in runs:
+            fp = run.get("provenance", {}).get("fingerprint")
+            stored = store.load_run(run["method"], run["truth"], run.get("celltype"), fp) if fp else None
+            if stored is not None and "pr_curve" in stored:
+                run["pr_curve"] = stored["pr_curve"]
+        return cls(runs, folder)
+
+    @property
+    def table(self) -> pd.DataFrame:
+        return pd.DataFrame([flatten_run(r) for r in self.runs])
+
+    def __len__(self) -> int:
+        return len(self.runs)
+
+    def __repr__(self) -> str:
+        where = "in memory" if self.out is None else f"in {self.out}"
+        pairs = sorted({(r["method"], r["truth"]) for r in self.runs})
+        return f"Results({len(self.runs)} runs {where}: {', '.join(f'{m} x {t}' for m, t in pairs[:6])}" + (
+            ", ...)" if len(pairs) > 6 else ")")
+
+    def to_json(self, path: str | os.PathLike | None = None) -> str:
+        """The runs as ``results.json`` holds them (without PR curves); also written to ``path`` when given."""
+        slim = [{k: v for k, v in run.items() if k != "pr_curve"} for run in self.runs]
+        text = json.dumps(to_jsonable(slim), indent=1)
+        if path is not None:
+            atomic_write_text(Path(path), text)
+        return text
+
+    def plot(self, kind: str = "pr", *, truth: str | None = None, metric: str = "auprc", log_y: bool = False,
+             path: str | os.PathLike | None = None):
+        """``"pr"``: the precision-recall figure of one truth (default: the first); ``"compare"``: ``metric`` per
+        truth with the null band. Returns the matplotlib figure, or saves it to ``path`` and returns the path."""
+        if kind == "compare":
+            if path is not None:
+                return plots.plot_compare({"results": self.runs}, metric, path)
+            return plots.compare_figure({"results": self.runs}, metric)
+        if kind != "pr":
+            raise BenchmarkError(f"unknown plot kind {kind!r}; use 'pr' or 'compare'")
+        truths = list(dict.fromkeys(r["truth"] for r in self.runs))
+        if not truths:
+            raise BenchmarkError("no run to plot")
+        truth = truth or truths[0]
+        if truth not in truths:
+            raise BenchmarkError(f"no run against truth {truth!r}; truths: {', '.join(truths)}")
+        sel = [r for r in self.runs if r["truth"] == truth and r.get("pr_curve")]
+        if path is not None:
+            return plots.plot_pr_curves(sel, path, log_y=log_y)
+        return plots.pr_figure(sel, log_y=log_y)
+
+
+# --------------------------------------------------------------------------------------------- benchmark
+def _names(values: str | Sequence[str]) -> list[str]:
+    values = [values] if isinstance(values, str) else list(values or [])
+    return [x.strip() for v in values for x in str(v).split(",") if x.strip()]
+
+
+def _split_options(options: dict) -> tuple[dict, dict]:
+    unknown = sorted(set(options) - set(NETWORK_OPTIONS) - set(_RUN_OPTIONS) - {"callback"})
+    if unknown:
+        raise BenchmarkError(f"unknown option(s) {', '.join(unknown)} of bengrn.benchmark; options: "
+                             f"{', '.join(sorted(set(NETWORK_OPTIONS) | set(_RUN_OPTIONS)))}, callback")
+    net = {k: v for k, v in options.items() if k in NETWORK_OPTIONS}
+    run = {k: v for k, v in options.items() if k in _RUN_OPTIONS}
+    return net, run
+
+
+def _universe_genes(data, genes) -> tuple[list[str] | None, dict | None]:
+    """The genes existing networks are scored over and what the results record about them (``--data``/``--genes``)."""
+    if data is not None and genes is not None:
+        raise BenchmarkError("give the networks' genes once: data= (an expression dataset) or genes=, not both")
+    if genes is not None:
+        if isinstance(genes, (str, os.PathLike)):
+            path = Path(genes)
+            return read_genes(path), {"name": path.stem, "source": str(path.resolve())}
+        return [str(g) for g in genes], None
+    if data is None:
+        return None, None
+    adata, info = load_data(data)
+    return [str(g) for g in adata.var_names], describe_dataset(adata, info)
+
+
+def _load_networks(networks, net_options: dict, genes: list[str] | None) -> list[LoadedNetwork]:
+    if isinstance(networks, (str, os.PathLike)) or isinstance(networks, pd.DataFrame):
+        networks = [networks]
+    if not isinstance(networks, Mapping):
+        # a list of paths (or NAME=PATH strings): named by file stem
+        networks = dict(network_name(str(p)) for p in networks)
+    read = {k: net_options[k] for k in ("key", "layout", "source", "target", "weight") if k in net_options}
+    return [read_network(obj, name=str(name), genes=genes, **read) for name, obj in networks.items()]
+
+
+def benchmark(data=None, methods: str | Sequence[str] = (), networks=None, truths: str | Sequence[str] = (), *,
+              universe: str = "truth", n_null: int = 100, seed: int = 0, out: str | os.PathLike | None = None,
+              **options: Any) -> Results:
+    """Benchmark methods run on ``data`` and/or existing ``networks`` against ``truths``; returns :class:`Results`.
+
+    Parameters
+    ----------
+    data
+        For ``methods``: an AnnData, an ``.h5ad`` path or a dataset name (default: each truth's matched dataset). For
+        ``networks``: the expression data the networks were inferred from, whose genes are the scoring universe (a
+        pair the network did not score is an absent edge).
+    methods
+        Names of ``bengrn.methods.available()`` to infer networks with.
+    networks
+        Existing networks: a mapping name -> GRnnData / AnnData / edge DataFrame / path, or a list of paths (named by
+        file stem, or ``NAME=PATH``). Read by :func:`bengrn.networks.read_network`.
+    truths
+        Truth names (``ground_truths.available()``).
+    universe, n_null, seed
+        Evaluation universe (``truth``, ``beeline``, ``tf``, ``all``), label permutations of the null (0 = none) and
+        the seed of everything random.
+    out
+        Output folder (as ``bengrn run --out``), or None to keep everything in memory and write nothing.
+    **options
+        For networks: ``key``, ``layout``, ``source``, ``target``, ``weight`` (how files are read), ``genes`` (a list
+        or a one-gene-per-line file: the scoring universe, instead of ``data``), ``signed`` (rank by signed weight).
+        For methods: the fields of :class:`bengrn.runner.RunConfig` (``n_cells``, ``n_genes``, ``celltype_key``,
+        ``transpose``, ``heads``, ``method_options``, ...). ``callback(event, info)`` receives progress events.
+
+    Returns
+    -------
+    Results
+        Runs in plan order: the methods' (method, truth, cell type), then the networks' (network, truth).
+    """
+    methods_, truths_ = _names(methods), _names(truths)
+    if not methods_ and not networks:
+        raise BenchmarkError("nothing to benchmark: give methods= (names) and/or networks= (existing networks)")
+    if not truths_:
+        raise BenchmarkError("no truth given; pass truths=NAME or a list of names")
+    net_options, run_options = _split_options(options)
+    callback: Callable | None = options.get("callback")
+    store = _MemoryStore() if out is None else Store(Path(out), force=bool(run_options.get("force", False)))
+    runs: list[dict] = []
+    if methods_:
+        config = RunConfig(methods=methods_, truths=truths_, out=store.out, data=data, universe=universe,
+                           n_null=n_null, seed=seed, **run_options)
+        runs += run_benchmark(config, callback=callback, store=store)
+    if networks:
+        genes, dataset = _universe_genes(data, net_options.get("genes"))
+        loaded = _load_networks(networks, net_options, genes)
+        score_options = ScoreOptions(universe=universe, n_null=n_null, seed=seed,
+                                     signed=bool(net_options.get("signed", False)),
+                                     transpose=bool(run_options.get("transpose", False)))
+        truth_data = [load_truth(t) for t in truths_]
+        runs += score_networks(loaded, truth_data, store, options=score_options, dataset=dataset, callback=callback)
+        if store.plots is not None:
+            store.write_results(runs)
+            plots.write_pr_plots(runs, store.plots, pr_plot_name)
+    return Results(runs, None if out is None else Path(out))
