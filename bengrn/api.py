@@ -37,6 +37,7 @@ __all__ = ["benchmark", "Results", "NETWORK_OPTIONS"]
 
 #: Options of :func:`benchmark` that say how existing networks are read and scored (see :func:`read_network`).
 NETWORK_OPTIONS = ("key", "layout", "source", "target", "weight", "genes", "signed")
+_OTHER_OPTIONS = ("callback", "log_y")
 _RUN_OPTIONS = tuple(f.name for f in dataclasses.fields(RunConfig)
                      if f.name not in ("methods", "truths", "out", "data", "universe", "n_null", "seed"))
 
@@ -154,10 +155,10 @@ def _names(values: str | Sequence[str]) -> list[str]:
 
 
 def _split_options(options: dict) -> tuple[dict, dict]:
-    unknown = sorted(set(options) - set(NETWORK_OPTIONS) - set(_RUN_OPTIONS) - {"callback"})
+    unknown = sorted(set(options) - set(NETWORK_OPTIONS) - set(_RUN_OPTIONS) - set(_OTHER_OPTIONS))
     if unknown:
         raise BenchmarkError(f"unknown option(s) {', '.join(unknown)} of bengrn.benchmark; options: "
-                             f"{', '.join(sorted(set(NETWORK_OPTIONS) | set(_RUN_OPTIONS)))}, callback")
+                             f"{', '.join(sorted(set(NETWORK_OPTIONS) | set(_RUN_OPTIONS) | set(_OTHER_OPTIONS)))}")
     net = {k: v for k, v in options.items() if k in NETWORK_OPTIONS}
     run = {k: v for k, v in options.items() if k in _RUN_OPTIONS}
     return net, run
@@ -215,7 +216,8 @@ def benchmark(data=None, methods: str | Sequence[str] = (), networks=None, truth
         For networks: ``key``, ``layout``, ``source``, ``target``, ``weight`` (how files are read), ``genes`` (a list
         or a one-gene-per-line file: the scoring universe, instead of ``data``), ``signed`` (rank by signed weight).
         For methods: the fields of :class:`bengrn.runner.RunConfig` (``n_cells``, ``n_genes``, ``celltype_key``,
-        ``transpose``, ``heads``, ``method_options``, ...). ``callback(event, info)`` receives progress events.
+        ``heads``, ``method_options``, ...); ``transpose`` and ``force`` apply to both. ``callback(event, info)``
+        receives progress events; ``log_y`` draws the PR plots with a log precision axis.
 
     Returns
     -------
@@ -243,7 +245,8 @@ def benchmark(data=None, methods: str | Sequence[str] = (), networks=None, truth
                                      transpose=bool(run_options.get("transpose", False)))
         truth_data = [load_truth(t) for t in truths_]
         runs += score_networks(loaded, truth_data, store, options=score_options, dataset=dataset, callback=callback)
-        if store.plots is not None:
-            store.write_results(runs)
-            plots.write_pr_plots(runs, store.plots, pr_plot_name)
+    if store.plots is not None and (networks or options.get("log_y")):
+        # the runner wrote its own runs; the files hold every run of this benchmark
+        store.write_results(runs)
+        plots.write_pr_plots(runs, store.plots, pr_plot_name, log_y=bool(options.get("log_y")))
     return Results(runs, None if out is None else Path(out))
