@@ -17,10 +17,9 @@ from __future__ import annotations
 from . import sources as _sources  # noqa: F401  (registers the built-in truths)
 from ._store import cache_dir, set_cache_dir
 from .datasets import available_datasets, load_dataset, matched_dataset, recover_counts
-from .encode import encode_tf_targets
+from .genesets import encode_tf_targets, tf_list
 from .ids import classify_ids, detect_organism, normalize_symbols
 from .loader import available, fetch, info, load
-from .tfs import tf_list
 from .userfile import from_file, import_file
 
 __all__ = [

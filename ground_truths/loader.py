@@ -17,6 +17,7 @@ import pandas as pd
 from ._store import MissingDataError, cache, locate, resolve
 from ._store.download import Progress
 from .normalize import finalize
+from .protocols import PROTOCOLS, describe_protocol, make_context, make_protocol
 from .registry import TruthSpec, builtin_names, get_spec, is_builtin, merge_options
 from .userfile import load_user, user_info, user_names
 
@@ -38,14 +39,19 @@ def _unknown(name: Any) -> KeyError:
 def _resolve_all(spec: TruthSpec, opts: dict, *, force: bool = False, allow_download: bool = True,
                  progress: Progress | None = None) -> tuple[dict[str, Path], dict[str, str]]:
     paths, checksums = {}, {}
-    for res in spec.resources(opts):
+    for res in spec.resources(opts) + spec.protocol_resources(opts):
         paths[res.key], checksums[res.key] = resolve(res, force=force, allow_download=allow_download,
                                                      progress=progress)
     return paths, checksums
 
 
+#: Bumped when the attrs every truth carries change (v2: protocol and context), so old cache entries are rebuilt.
+ATTRS_VERSION = "2"
+
+
 def _entry(spec: TruthSpec, opts: dict, checksums: dict[str, str]) -> Path:
-    return cache.entry_dir(spec.name, cache.entry_key(spec.name, spec.recipe_version, checksums, opts))
+    recipe = f"{spec.recipe_version}+attrs{ATTRS_VERSION}"
+    return cache.entry_dir(spec.name, cache.entry_key(spec.name, recipe, checksums, opts))
 
 
 def _build(spec: TruthSpec, opts: dict, paths: dict[str, Path]) -> tuple[pd.DataFrame, dict]:
@@ -55,6 +61,9 @@ def _build(spec: TruthSpec, opts: dict, paths: dict[str, Path]) -> tuple[pd.Data
     edges, stats = finalize(raw, organism=organism, directed=spec.directed)
     logger.info("truth %s: %d raw rows -> %d edges over %d genes", spec.name, stats["n_raw"], stats["n_edges"],
                 stats["n_genes"])
+    protocol = extra.pop("protocol", {})
+    by_dataset = extra.pop("protocols_by_dataset", {})  # a truth evaluated per dataset (McCalla)
+    context = make_context(organism, **spec.context)
     attrs = {
         "name": spec.name,
         "description": spec.description,
@@ -67,7 +76,11 @@ def _build(spec: TruthSpec, opts: dict, paths: dict[str, Path]) -> tuple[pd.Data
         "options": opts,
         "normalisation": stats,
         "citation": spec.citation,
+        "protocol": make_protocol(spec.protocol, edges, organism, **protocol),
+        "context": context,
     }
+    if by_dataset:
+        attrs["protocols"] = {d: make_protocol(spec.protocol, edges, organism, **p) for d, p in by_dataset.items()}
     attrs.update(extra)
     return edges, attrs
 
@@ -106,8 +119,10 @@ def load(name: str, *, progress: Progress | None = None, **options: Any) -> pd.D
     if hit is not None:
         return cache.attach(*hit, directory)
     edges, attrs = _build(spec, opts, paths)
-    attrs["upstream_checksums"] = checksums
-    attrs["upstream_files"] = {k: str(v) for k, v in paths.items()}
+    data_keys = {res.key for res in spec.resources(opts)}
+    attrs["upstream_checksums"] = {k: v for k, v in checksums.items() if k in data_keys}
+    attrs["upstream_files"] = {k: str(v) for k, v in paths.items() if k in data_keys}
+    attrs["protocol_checksums"] = {k: v for k, v in checksums.items() if k not in data_keys}
     manifest = {"name": spec.name, "recipe_version": spec.recipe_version, "checksums": checksums, "options": opts,
                 "attrs": attrs, "user": False}
     manifest = cache.write_entry(directory, edges, manifest)
@@ -138,8 +153,8 @@ def info(name: str) -> dict:
         return described
     spec = get_spec(name)
     opts = dict(spec.defaults)
-    files, checksums, cached, n_edges = [], {}, None, None
-    for res in spec.resources(opts):
+    files, checksums, cached, n_edges, protocol = [], {}, None, None, None
+    for res in spec.resources(opts) + spec.protocol_resources(opts):
         path = locate(res)
         files.append({"key": res.key, "url": res.url, "pinned_checksum": res.checksum,
                       "local": str(path) if path else None, "note": res.note})
@@ -150,6 +165,7 @@ def info(name: str) -> dict:
             manifest = cache.read_manifest(directory)
             if manifest is not None and (directory / cache.TABLE).is_file():
                 cached, n_edges = str(directory / cache.TABLE), manifest.get("n_edges")
+                protocol = manifest.get("attrs", {}).get("protocol")
     except MissingDataError:  # a cached download failed its checksum and was deleted: info never downloads
         checksums = {}
     return {
@@ -167,5 +183,8 @@ def info(name: str) -> dict:
         "n_edges": n_edges,
         "citation": spec.citation,
         "notes": spec.notes,
+        "protocol": describe_protocol(protocol or {"name": spec.protocol, "description": PROTOCOLS[spec.protocol]},
+                                      built=protocol is not None),
+        "context": make_context(spec.organism_for(opts), **spec.context),
         "user": False,
     }

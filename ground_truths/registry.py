@@ -24,8 +24,9 @@ class TruthSpec:
 
     ``build(paths, **options)`` receives ``{resource.key: Path}`` and the merged options and returns a raw edge table
     (columns ``source``, ``target`` and optional ``weight``, ``sign``, ``evidence``), optionally with a dict of extra
-    attrs as a second element (a ``"protocol"`` entry there gives the assayed regulators / measured targets read
-    from the upstream files). ``resources(options)`` returns the list of needed files.
+    attrs as a second element: a ``"protocol"`` entry there (``{"regulators": ids, "targets": ids}``, raw ids read
+    from the upstream files) gives the assayed regulators / measured targets of :attr:`protocol`.
+    ``resources(options)`` returns the list of needed files.
     """
 
     name: str
@@ -40,6 +41,13 @@ class TruthSpec:
     recipe_version: str = "1"
     citation: str = ""
     notes: str = ""
+    #: evaluation protocol name (:data:`ground_truths.protocols.PROTOCOLS`); "literature" when nothing is assayed
+    protocol: str = "literature"
+    #: where the evidence was measured: ``{"cell_line": ..., "cell_type": ...}`` (organism comes from ``organism``)
+    context: dict = field(default_factory=lambda: {"cell_line": None, "cell_type": None})
+    #: files that define the protocol only (universe lists); resolved and checksummed like ``resources`` but
+    #: reported as ``attrs["protocol_checksums"]``, not as upstream data
+    protocol_resources: Callable[[dict], list[Resource]] = lambda options: []
 
     def organism_for(self, options: dict) -> str:
         return self.organism(options) if callable(self.organism) else self.organism

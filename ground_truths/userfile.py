@@ -27,6 +27,7 @@ import pandas as pd
 from ._store import cache, file_hash
 from .ids import check_organism, classify_ids, detect_organism
 from .normalize import finalize
+from .protocols import describe_protocol, make_context, make_protocol
 from .registry import is_builtin, truth_key
 
 __all__ = ["from_file", "import_file", "load_user", "user_info", "user_names"]
@@ -211,6 +212,8 @@ def from_file(
         "header": header_used,
         "normalisation": stats,
         "columns": {"source": source, "target": target, "weight": weight, "sign": sign},
+        "protocol": make_protocol("user", edges, organism),
+        "context": make_context(organism),
     }
     return edges
 
@@ -278,4 +281,6 @@ def user_info(name: Any) -> dict | None:
     return {"name": manifest["name"], "description": attrs.get("description", "user file"), "url": attrs.get("source"),
             "version": attrs.get("version"), "checksum": f"sha256:{manifest['table_sha256']}",
             "directed": attrs.get("directed", True), "organism": attrs.get("organism"), "options": {},
-            "cached": str(latest / cache.TABLE), "n_edges": manifest.get("n_edges"), "user": True}
+            "cached": str(latest / cache.TABLE), "n_edges": manifest.get("n_edges"), "user": True,
+            "protocol": describe_protocol(attrs["protocol"]) if "protocol" in attrs else None,
+            "context": attrs.get("context")}

@@ -41,19 +41,6 @@ def is_counts(x) -> bool:
     return bool(np.all(np.abs(values - np.round(values)) < 1e-6))
 
 
-def check_expression(x, method: str) -> np.ndarray:
-    """``x`` as a 2-D array with at least 2 cells and 2 genes and only finite values, or a clear error."""
-    x = np.asarray(x)
-    if x.ndim != 2:
-        raise ValueError(f"x must be a cells x genes matrix, got shape {x.shape}")
-    n_cells, n_genes = x.shape
-    if n_cells < 2 or n_genes < 2:
-        raise ValueError(f"{method} needs at least 2 cells and 2 genes, got {n_cells} x {n_genes}")
-    if not np.all(np.isfinite(x)):
-        raise ValueError("x contains NaN or infinite values")
-    return x
-
-
 def log_normalize(x, target_sum: float = 1e4, dtype=np.float32, *, keep_sparse: bool = False):
     """Scale each cell's counts to ``target_sum`` then ``log1p`` (the scanpy ``normalize_total`` + ``log1p`` recipe).
 

@@ -74,6 +74,55 @@ def test_eigenvector_centrality_against_networkx_and_numpy(seed):
         views.eigenvector_centrality(m, GENES, max_iter=1, tol=1e-15)
 
 
+def test_hub_scores_without_self_loops_against_loops():
+    m = _signed(2, density=0.3)
+    np.fill_diagonal(m, np.arange(1, N + 1))  # every gene has a self-loop
+    for storage in (m, sp.csr_matrix(m)):
+        got = views.hub_scores(storage, GENES, self_loops=False)
+        for i, g in enumerate(GENES):
+            assert got.loc[g, "out_degree"] == pytest.approx(sum(abs(m[i, j]) for j in range(N) if j != i))
+            assert got.loc[g, "in_degree"] == pytest.approx(sum(abs(m[j, i]) for j in range(N) if j != i))
+            assert got.loc[g, "n_targets"] == sum(m[i, j] != 0 for j in range(N) if j != i)
+            assert got.loc[g, "n_regulators"] == sum(m[j, i] != 0 for j in range(N) if j != i)
+
+
+@pytest.mark.parametrize("self_loops", [True, False])
+def test_undirected_centrality_against_networkx(self_loops):
+    m = _strongly_connected(5)
+    np.fill_diagonal(m, 0.4)
+    w = m + m.T
+    np.fill_diagonal(w, 0.4 if self_loops else 0.0)  # a self-loop counts once, as in networkx
+    ref = nx.eigenvector_centrality_numpy(nx.from_numpy_array(w), weight="weight")
+    for storage in (m, sp.csr_matrix(m)):
+        got = views.eigenvector_centrality(storage, GENES, direction="undirected", self_loops=self_loops, tol=1e-12)
+        np.testing.assert_allclose(got.to_numpy(), [ref[i] for i in range(N)], atol=1e-8)
+
+
+def test_directed_centrality_per_component():
+    rng = np.random.default_rng(9)
+    m = np.zeros((N, N))
+    blocks = (np.arange(0, 12), np.arange(12, 29))  # gene 29 is isolated
+    for scale, idx in zip((1.0, 3.0), blocks):
+        k = len(idx)
+        m[np.ix_(idx, idx)] = scale * (rng.random((k, k)) * (rng.random((k, k)) < 0.4) + np.roll(np.eye(k), 1, 1))
+    got = views.eigenvector_centrality(m, GENES, direction="out", per_component=True, tol=1e-13, max_iter=100000)
+    vecs, lams = [], []
+    for idx in blocks:
+        sub = m[np.ix_(idx, idx)]
+        ref = nx.eigenvector_centrality(nx.from_numpy_array(sub, create_using=nx.DiGraph).reverse(),
+                                        weight="weight", tol=1e-13, max_iter=100000)
+        vecs.append(np.array([ref[i] for i in range(len(idx))]))
+        lams.append(np.max(np.real(np.linalg.eigvals(sub))))
+    np.testing.assert_allclose(got.to_numpy()[blocks[1]], vecs[1], atol=1e-7)
+    np.testing.assert_allclose(got.to_numpy()[blocks[0]], vecs[0] * lams[0] / lams[1], atol=1e-7)
+    assert got.iloc[29] == 0
+    # an edgeless network is 0 everywhere, whatever the options; an unknown direction is refused
+    for direction in ("out", "undirected"):
+        assert (views.eigenvector_centrality(np.zeros((N, N)), GENES, direction=direction) == 0).all()
+    with pytest.raises(ValueError, match="direction"):
+        views.eigenvector_centrality(m, GENES, direction="both")
+
+
 def test_top_regulators_and_targets_against_argsort():
     m = _signed(4, density=0.5)
     net = grnndata.from_matrix(m, GENES)
