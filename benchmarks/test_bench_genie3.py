@@ -27,7 +27,7 @@ def chen():
     import ground_truths
     from bengrn import align
 
-    from scprint_model.baselines.preprocess import log_normalize
+    from bengrn.prepare import log_normalize
 
     adata = ground_truths.load_dataset("chen-hesc")
     x = log_normalize(adata.X)

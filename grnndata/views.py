@@ -20,7 +20,7 @@ from anndata import AnnData
 from scipy.sparse import csgraph
 from scipy.sparse import linalg as splinalg
 
-from ._checks import check_genes
+from ._checks import as_network, check_genes, check_matrix
 from .core import DEFAULT_KEY, GRnnData, _ranked, _vector
 from .edges import matrix_to_edges
 
@@ -37,40 +37,34 @@ class ConvergenceError(RuntimeError):
 
 
 def resolve_network(network: Any, genes: Any = None, *, key: str = DEFAULT_KEY) -> tuple[Any, pd.Index]:
-    """The one input check of the network views: ``(matrix, genes)`` from any accepted input.
+    """The input check of the network views (and bengrn.enrichment): ``(matrix, genes)`` from any accepted input.
 
-    ``network`` is a GRnnData / AnnData (``key`` selects the network, genes are its ``var_names``), a DataFrame
-    (genes = its index) or a dense / scipy sparse matrix with ``genes``. Returns a 2-D float or integer ndarray or a
-    CSR matrix (bool scores become float64), after checking that it is square, matches the genes and is finite.
+    ``network`` is a GRnnData / AnnData (``key`` selects the network, genes are its ``var_names``; see
+    :func:`grnndata._checks.as_network`), a DataFrame (genes = its index) or a dense / scipy sparse matrix with
+    ``genes``. The matrix must be 2-D, square, match the genes and be finite (:func:`grnndata._checks.check_matrix`).
+    Returns a float or integer ndarray or a CSR matrix without stored zeros (the zero rule: a zero is no edge,
+    whether stored densely, sparsely or as an explicit sparse zero); bool scores become float64.
     """
     if isinstance(network, AnnData):
-        network = network if isinstance(network, GRnnData) else GRnnData(network)
-        matrix, genes = network.network(key), network.genes
+        matrix, genes = as_network(network, key=key)
     else:
         if genes is None:
             genes = getattr(network, "index", None)
         if genes is None:
             raise ValueError("genes is required with a matrix network: pass the gene symbols of its rows/columns")
-        genes = check_genes(genes)
-        matrix = network.to_numpy() if isinstance(network, pd.DataFrame) else network
-    if sp.issparse(matrix):
-        matrix = sp.csr_matrix(matrix)
-        values = matrix.data
-    else:
-        matrix = values = np.asarray(matrix)
-    if matrix.ndim != 2:
-        raise ValueError(
-            f"network has shape {matrix.shape}; these views need a 2-D genes x genes network "
-            "(reduce a per-head stack first, e.g. stack.mean(axis=2))"
-        )
-    if matrix.shape[0] != matrix.shape[1]:
-        raise ValueError(f"network must be square (genes x genes), got shape {matrix.shape}")
+        genes, matrix = check_genes(genes), network
+    matrix = check_matrix(matrix, "network", square=True, finite=True)
     if matrix.shape[0] != len(genes):
         raise ValueError(f"network has {matrix.shape[0]} rows but {len(genes)} genes were given; they must match")
-    if values.dtype.kind not in "iuf":  # bool (a 0/1 network) or object: score it as float
+    if sp.issparse(matrix):
+        matrix = sp.csr_matrix(matrix)
+        if (matrix.data == 0).any():  # a stored zero is no edge: drop it from a copy, never from the caller's matrix
+            matrix = matrix.copy()
+            matrix.eliminate_zeros()
+    else:
+        matrix = np.asarray(matrix)
+    if matrix.dtype.kind == "b":  # a 0/1 network: score it as float
         matrix = matrix.astype(np.float64)
-    elif values.dtype.kind == "f" and not np.isfinite(values).all():
-        raise ValueError("network contains NaN or infinite scores; replace them (e.g. np.nan_to_num) first")
     return matrix, genes
 
 
@@ -100,18 +94,16 @@ def hub_scores(
     absolute
         Sum ``|score|`` (default) so that positive and negative edges do not cancel; else the signed scores.
     self_loops
-        Count the diagonal (``gene -> itself``) in every column (default, grnndata's view); ``False`` leaves it
+        Count the diagonal (``gene -> itself``) in all four columns (default, grnndata's view); ``False`` leaves it
         out (bengrn.enrichment's hubs).
     """
     matrix, genes = resolve_network(network, genes, key=key)
     w = _weights(matrix, absolute)
     out_deg = np.asarray(w.sum(axis=1, dtype=np.float64)).ravel()
     in_deg = np.asarray(w.sum(axis=0, dtype=np.float64)).ravel()
-    if sp.issparse(w):
-        stored = w.data != 0  # an explicit zero stored in a sparse matrix is not an edge
-        rows = np.repeat(np.arange(len(genes)), np.diff(w.indptr))
-        n_targets = np.bincount(rows[stored], minlength=len(genes))
-        n_regulators = np.bincount(w.indices[stored], minlength=len(genes))
+    if sp.issparse(w):  # no stored zeros after resolve_network
+        n_targets = np.diff(w.indptr)
+        n_regulators = np.bincount(w.indices, minlength=len(genes))
     else:
         nonzero = w != 0
         n_targets, n_regulators = nonzero.sum(axis=1), nonzero.sum(axis=0)
@@ -174,6 +166,8 @@ def eigenvector_centrality(
         ``max(max_iter, 20 * n)`` iterations, fixed start vector so that results are reproducible).
         :class:`ConvergenceError` when either does not converge.
 
+    Notes
+    -----
     A network without any edge has centrality 0 for every gene (logged).
     """
     matrix, genes = resolve_network(network, genes, key=key)
@@ -331,11 +325,17 @@ def _position(genes: pd.Index, gene: str) -> int:
 
 @dataclass
 class Neighbourhood:
-    """Seeded sub-network: ``nodes`` (seed first) and its strongest ``edges`` (source, target, weight)."""
+    """Seeded sub-network: ``nodes`` (seed first) and its strongest ``edges`` (source, target, weight).
+
+    ``tied_neighbours`` / ``tied_edges`` are True when a gene / edge as strong as the last one kept was left out:
+    the tie at the cut-off was decided by gene order (earlier genes first).
+    """
 
     seed: str
     nodes: list[str]
     edges: pd.DataFrame
+    tied_neighbours: bool = False
+    tied_edges: bool = False
 
 
 def neighbourhood(
@@ -366,7 +366,8 @@ def neighbourhood(
     strength[pos] = -np.inf
     strength[~has_edge] = -np.inf
     order = np.argsort(-strength, kind="stable")
-    neighbours = order[: min(n_neighbours, int(np.isfinite(strength).sum()))]
+    n_candidates = int(np.isfinite(strength).sum())
+    neighbours = order[: min(n_neighbours, n_candidates)]
     idx = np.r_[pos, neighbours].astype(np.int64)
     sub = matrix[idx][:, idx] if sp.issparse(matrix) else np.asarray(matrix)[np.ix_(idx, idx)]
     if sp.issparse(sub):
@@ -377,5 +378,15 @@ def neighbourhood(
         sub = np.array(sub, copy=True)
         np.fill_diagonal(sub, 0)
     nodes = genes[idx]
-    edges = matrix_to_edges(sub, nodes, absolute=absolute).head(n_edges).reset_index(drop=True)
-    return Neighbourhood(seed=seed, nodes=list(nodes), edges=edges)
+    edges = matrix_to_edges(sub, nodes, absolute=absolute)
+    edge_score = np.abs(edges["weight"].to_numpy()) if absolute else edges["weight"].to_numpy()
+    return Neighbourhood(
+        seed=seed, nodes=list(nodes), edges=edges.head(n_edges).reset_index(drop=True),
+        tied_neighbours=_tie_at_cut(strength[order[:n_candidates]], n_neighbours),
+        tied_edges=_tie_at_cut(edge_score, n_edges),
+    )
+
+
+def _tie_at_cut(ranked: np.ndarray, k: int) -> bool:
+    """Whether keeping the first ``k`` of the descending ``ranked`` scores splits a group of equal scores."""
+    return 0 < k < len(ranked) and ranked[k - 1] == ranked[k]

@@ -33,9 +33,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from ._store import package_file
+from ._store import Resource, package_file, resolve
 from .ids import check_organism, normalize_symbols, symbol_key
-from ._store import Resource, resolve
 
 __all__ = ["tf_list", "encode_tf_targets", "read_encode_json", "cell_type_markers", "read_gmt", "ENCODE_ALIASES"]
 

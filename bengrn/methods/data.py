@@ -13,7 +13,7 @@ from ground_truths.ids import symbol_key
 from grnndata import GRnnData
 from grnndata._checks import check_adata
 from grnndata._json import to_jsonable
-from scprint_model.baselines.preprocess import is_counts, log_normalize
+from bengrn.prepare import is_counts, log_normalize
 
 logger = logging.getLogger(__name__)
 

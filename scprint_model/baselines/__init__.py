@@ -10,6 +10,6 @@ from __future__ import annotations
 from .controls import abs_pearson, abs_spearman, random_scores
 from .deepsem import deepsem
 from .genie3 import genie3
-from .preprocess import log_normalize, zscore
+from .preprocess import zscore
 
-__all__ = ["abs_pearson", "abs_spearman", "random_scores", "log_normalize", "zscore", "genie3", "deepsem"]
+__all__ = ["abs_pearson", "abs_spearman", "random_scores", "zscore", "genie3", "deepsem"]
