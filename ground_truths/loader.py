@@ -18,7 +18,7 @@ from ._store import MissingDataError, cache, locate, resolve
 from ._store.download import Progress
 from .normalize import finalize
 from .protocols import PROTOCOLS, describe_protocol, make_context, make_protocol
-from .registry import TruthSpec, builtin_names, get_spec, is_builtin, merge_options
+from .registry import TruthNames, TruthSpec, builtin_names, get_spec, is_builtin, merge_options
 from .userfile import load_user, user_info, user_names
 
 __all__ = ["available", "load", "fetch", "info"]
@@ -26,9 +26,12 @@ __all__ = ["available", "load", "fetch", "info"]
 logger = logging.getLogger(__name__)
 
 
-def available() -> list[str]:
-    """Names accepted by :func:`load`: built-in truths plus files registered with :func:`import_file`."""
-    return builtin_names() + [n for n in user_names() if not is_builtin(n)]
+def available() -> TruthNames:
+    """Names accepted by :func:`load`: built-in truths plus files registered with :func:`import_file`.
+
+    A list whose ``in`` ignores case, like every name lookup of ``ground_truths``.
+    """
+    return TruthNames(builtin_names() + [n for n in user_names() if not is_builtin(n)])
 
 
 def _unknown(name: Any) -> KeyError:

@@ -15,7 +15,7 @@ from typing import Any, Callable
 
 from ._store import Resource
 
-__all__ = ["TruthSpec", "register", "truth_key", "builtin_names", "is_builtin", "get_spec", "merge_options"]
+__all__ = ["TruthSpec", "TruthNames", "register", "truth_key", "builtin_names", "is_builtin", "get_spec", "merge_options"]
 
 
 @dataclass
@@ -54,6 +54,13 @@ class TruthSpec:
 
 
 _REGISTRY: dict[str, TruthSpec] = {}
+
+
+class TruthNames(list):
+    """A list of truth names whose ``in`` ignores case (``"MyNet" in available()`` when ``mynet`` is imported)."""
+
+    def __contains__(self, name: object) -> bool:
+        return list.__contains__(self, truth_key(name))
 
 
 def truth_key(name: Any) -> str:

@@ -75,11 +75,11 @@ def _header_flag(header: Any) -> bool | None:
     raise ValueError(f"header must be True, False or 'sniff', got {header!r}")
 
 
-def _read(path: Path, sep: str | None, header: Any) -> tuple[pd.DataFrame, bool]:
-    """The file as strings and whether its first row was taken as the header."""
+def _read(path: Path, sep: str | None, header: Any) -> tuple[pd.DataFrame, bool | None]:
+    """The file as strings and whether its first row was taken as the header (None for parquet)."""
     suffixes = "".join(path.suffixes).lower()
     if suffixes.endswith((".parquet", ".pq")):
-        return pd.read_parquet(path), True
+        return pd.read_parquet(path), None  # named columns: no header question
     sep = _sep(path, sep)
     kwargs = {"sep": sep, "header": None, "dtype": str, "keep_default_na": False}
     frame = pd.read_csv(path, **kwargs) if sep is not None else pd.read_csv(path, engine="python", **{**kwargs,

@@ -81,6 +81,7 @@ def test_names_are_case_insensitive_everywhere(tmp_path, gt_cache):
     path.write_text("tf\tgene\nSOX2\tNANOG\nKLF4\tMYC\n")
     imported = gt.import_file(path, "MyNet")
     assert imported.attrs["name"] == "mynet" and "mynet" in gt.available()
+    assert "MyNet" in gt.available() and "MYNET" in gt.available()  # membership ignores case too
     for spelling in ("MyNet", "mynet", " MYNET "):
         pd.testing.assert_frame_equal(gt.load(spelling), imported)
         assert gt.info(spelling)["name"] == "mynet"
