@@ -30,7 +30,7 @@ from bengrn.runner import RunConfig, run_benchmark
 from bengrn.scorer import ScoreOptions, describe_dataset, score_networks
 from bengrn.store import Store, network_file_name, pr_plot_name
 from bengrn.truths import load_truth
-from grnndata._files import atomic_write_text
+from grnndata._files import atomic_write_text, sha256_file
 from grnndata._json import to_jsonable
 
 __all__ = ["benchmark", "Results", "NETWORK_OPTIONS"]
@@ -171,7 +171,7 @@ def _universe_genes(data, genes) -> tuple[list[str] | None, dict | None]:
     if genes is not None:
         if isinstance(genes, (str, os.PathLike)):
             path = Path(genes)
-            return read_genes(path), {"name": path.stem, "source": str(path.resolve())}
+            return read_genes(path), {"name": path.name, "source": str(path.resolve()), "checksum": sha256_file(path)}
         return [str(g) for g in genes], None
     if data is None:
         return None, None

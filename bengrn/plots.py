@@ -25,7 +25,7 @@ from grnndata._json import decode_value
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["downsample_curve", "method_colour", "run_universe", "pr_title", "pr_figure", "plot_pr_curves",
+__all__ = ["downsample_curve", "method_colour", "method_colours", "run_universe", "pr_title", "pr_figure", "plot_pr_curves",
            "compare_figure", "plot_compare", "write_pr_plots"]
 
 #: Colours of the built-in methods (fixed, so that a method keeps its colour in every plot of every run); other
@@ -35,8 +35,8 @@ METHOD_COLOURS = {
     "grnboost2-tf": "#98df8a", "correlation": "#9467bd", "spearman": "#c5b0d5", "deepsem": "#8c564b",
     "random": "#7f7f7f", "random (held-out)": "#7f7f7f",
 }
-_PALETTE = ("#17becf", "#bcbd22", "#e377c2", "#aec7e8", "#ffbb78", "#ff9896", "#c49c94", "#f7b6d2", "#dbdb8d",
-            "#9edae5", "#393b79", "#637939", "#8c6d31", "#843c39", "#7b4173")
+_PALETTE = ("#17becf", "#bcbd22", "#e377c2", "#393b79", "#637939", "#bd9e39", "#843c39", "#7b4173", "#e6550d",
+            "#3182bd", "#31a354", "#756bb1")
 _HATCHES = ("", "//", "..", "xx", "\\\\", "++", "--")
 _RANDOM = "#7f7f7f"
 
@@ -89,7 +89,27 @@ def method_colour(name: str) -> str:
     """The colour of a method in every plot: fixed for the built-in methods, else chosen by a hash of the name."""
     if name in METHOD_COLOURS:
         return METHOD_COLOURS[name]
-    return _PALETTE[int(sha256_bytes(str(name).encode())[:8], 16) % len(_PALETTE)]
+    return _PALETTE[_slot(name)]
+
+
+def _slot(name: str) -> int:
+    return int(sha256_bytes(str(name).encode())[:8], 16) % len(_PALETTE)
+
+
+def method_colours(names: Sequence[str]) -> dict[str, str]:
+    """:func:`method_colour` of each name; when two hashed names of one plot share a colour, the later one takes the
+    next free colour of the palette (so a plot never shows two methods alike)."""
+    out = {n: METHOD_COLOURS[n] for n in names if n in METHOD_COLOURS}
+    taken = set(out.values())
+    for name in dict.fromkeys(n for n in names if n not in METHOD_COLOURS):
+        slot = _slot(name)
+        for step in range(len(_PALETTE)):
+            colour = _PALETTE[(slot + step) % len(_PALETTE)]
+            if colour not in taken:
+                break
+        out[name] = colour
+        taken.add(colour)
+    return out
 
 
 def _float(value) -> float:
@@ -140,13 +160,15 @@ def pr_figure(runs: Sequence[dict], *, title: str | None = None, log_y: bool = F
 
     Each legend entry gives the run's AUPRC (and its null z-score when the run has a null). The random predictor's
     expected precision is the prevalence (a horizontal line); a ``random`` method's curve, when present, is drawn in
-    the same grey and is then the one "random" entry of the legend.
+    the same grey and is then the one "random" entry of the legend. Methods keep their colours
+    (:func:`method_colours`).
     """
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(6.4, 4.8))
     prevalences: set[float] = set()
     lowest, highest = math.inf, 0.0
     has_random = any(r["method"].startswith("random") for r in runs if r.get("pr_curve"))
+    colours = method_colours([r["method"] for r in runs])
     for run in runs:
         curve = run.get("pr_curve")
         m = decode_metrics(run.get("metrics", {}))
@@ -164,13 +186,13 @@ def pr_figure(runs: Sequence[dict], *, title: str | None = None, log_y: bool = F
             highest = max(highest, float(precision[keep].max()))
         random_run = run["method"].startswith("random")
         ax.plot(recall[keep], precision[keep], lw=1.0 if random_run else 1.5,
-                color=_RANDOM if random_run else method_colour(run["method"]), ls="--" if random_run else "-",
+                color=_RANDOM if random_run else colours[run["method"]], ls="--" if random_run else "-",
                 label=f"{_label(run)}: AUPRC {format_value(m.get('auprc'))}{_z_text(m, 'auprc')}")
     for i, prev in enumerate(sorted(prevalences)):
-        label = None if has_random or i else f"random (precision = prevalence {prev:.3g})"
-        ax.axhline(prev, color=_RANDOM, ls=":", lw=1.2, label=label)
-        ax.annotate(f"prevalence {prev:.3g}", (0.995, prev), xycoords=("axes fraction", "data"), ha="right",
-                    va="bottom", fontsize=7, color=_RANDOM)
+        # One legend entry says "random": the random method's curve if drawn, else this line.
+        text = f"prevalence {prev:.3g}: a random ranking's precision" if has_random else \
+            f"random (precision = prevalence {prev:.3g})"
+        ax.axhline(prev, color=_RANDOM, ls=":", lw=1.2, label=None if i else text)
         lowest, highest = min(lowest, prev), max(highest, prev)
     ax.set_xlabel("recall (fraction of truth edges recovered)")
     ax.set_ylabel("precision (fraction of predicted edges in the truth)" + (", log scale" if log_y else ""))
@@ -198,67 +220,82 @@ def _facet(run: dict) -> tuple[str, str | None]:
     return run["truth"], run.get("celltype")
 
 
-def _facet_title(truth: str, celltype: str | None, runs: list[dict]) -> str:
-    universes = ", ".join(dict.fromkeys(run_universe(r) for r in runs))
+def _facet_title(truth: str, celltype: str | None, universe: str, runs: list[dict]) -> str:
     edges = _counts([_float(r["metrics"].get("n_positives")) for r in runs])
     head = truth if celltype is None else f"{truth} / {celltype}"
-    return f"{head}\nuniverse {universes} | {edges} truth edges"
+    return f"{head}\nuniverse {universe} | {edges} truth edges"
 
 
-def _bar_value(ax, x: float, height: float, value: float, top: float) -> None:
+def _bar_value(ax, x: float, above: float, value: float, top: float) -> None:
+    """The value written above the bar and its null band (``above``: the higher of the two)."""
     text = format_value(value) if not math.isnan(value) else "n/a"
-    ax.text(x, (height if math.isfinite(height) else 0) + 0.01 * top, text, ha="center", va="bottom", fontsize=7,
-            rotation=90 if len(text) > 5 else 0)
+    ax.text(x, above + 0.01 * top, text, ha="center", va="bottom", fontsize=7, rotation=90 if len(text) > 5 else 0)
+
+
+def _bars(items: list[tuple[str, dict]], metric: str, width: float) -> tuple[list[str], list[tuple]]:
+    """The methods of one panel and its bars ``(x, value, null mean, null sd, method, source)``: the sources that
+    have a method share its slot, centred on it."""
+    methods = list(dict.fromkeys(r["method"] for _, r in items))
+    bars = []
+    for i, method in enumerate(methods):
+        mine = [(source, run) for source, run in items if run["method"] == method]
+        for j, (source, run) in enumerate(mine):
+            m = decode_metrics(run["metrics"])
+            bars.append((i + (j - (len(mine) - 1) / 2) * width, _float(m.get(metric)),
+                         _float(m.get(f"{metric}_null_mean")), _float(m.get(f"{metric}_null_sd")), method, source))
+    return methods, bars
 
 
 def compare_figure(runs_by_source: dict[str, Sequence[dict]], metric: str):
-    """Bars of ``metric``: one panel per (truth, cell type), one bar per method (hatched per source when several).
+    """Bars of ``metric``: one panel per (truth, cell type, universe), one bar per method and results file (hatched
+    per file when several); a panel never mixes universes.
 
     Behind each bar, a grey band spans the run's permutation null, mean +- 2 sd (keys ``{metric}_null_mean`` and
-    ``{metric}_null_sd``), with a black tick at the null mean: a bar inside its band is at chance. Infinite values
-    (an odds ratio without a false positive) are drawn as empty bars labelled ``inf``. Returns the figure.
+    ``{metric}_null_sd``), with a black tick at the null mean: a bar that ends inside its band is at chance. Infinite
+    values (an odds ratio without a false positive) are drawn as empty bars labelled ``inf``. Returns the figure.
     """
     plt = _pyplot()
     from matplotlib.patches import Patch  # with pyplot: only when a plot is drawn
 
     sources = list(runs_by_source)
+    colours = method_colours([r["method"] for runs in runs_by_source.values() for r in runs])
     facets: dict[tuple, list[tuple[str, dict]]] = {}
     for source, runs in runs_by_source.items():
         for run in runs:
-            facets.setdefault(_facet(run), []).append((source, run))
+            facets.setdefault((*_facet(run), run_universe(run)), []).append((source, run))
+    truths = list(dict.fromkeys(k[0] for k in facets))
+    facets = dict(sorted(facets.items(), key=lambda kv: truths.index(kv[0][0])))  # a truth's universes side by side
     n = max(1, len(facets))
     ncols = min(3, n)
     nrows = math.ceil(n / ncols)
-    widest = max((len({r["method"] for _, r in items}) for items in facets.values()), default=1)
+    widest = max((len(items) for items in facets.values()), default=1)
     fig, axes = plt.subplots(nrows, ncols, squeeze=False,
-                             figsize=(ncols * max(3.6, 0.5 * widest * len(sources) + 1.8), 3.6 * nrows + 0.6))
+                             figsize=(ncols * max(3.6, 0.45 * widest + 1.8), 3.6 * nrows + 0.6))
     width = 0.8 / max(1, len(sources))
     any_null = False
-    for ax, ((truth, celltype), items) in zip(axes.ravel(), facets.items()):
-        methods = list(dict.fromkeys(r["method"] for _, r in items))
-        bars = []
-        for source, run in items:
-            m = decode_metrics(run["metrics"])
-            x = methods.index(run["method"]) + (sources.index(source) - (len(sources) - 1) / 2) * width
-            bars.append((x, _float(m.get(metric)), _float(m.get(f"{metric}_null_mean")),
-                         _float(m.get(f"{metric}_null_sd")), run["method"], sources.index(source)))
+    for ax, ((truth, celltype, universe), items) in zip(axes.ravel(), facets.items()):
+        methods, bars = _bars(items, metric, width)
         finite = [v for b in bars for v in (b[1], b[2] + 2 * b[3]) if math.isfinite(v)]
-        top = max(finite, default=1.0) or 1.0
-        for x, value, mean, sd, method, s in bars:
+        top = max(finite, default=1.0) or 1.0  # room above for the labels
+        for x, value, mean, sd, method, source in bars:
+            height = value if math.isfinite(value) else 0.0
+            band_top = mean + 2 * sd if math.isfinite(mean) and math.isfinite(sd) else 0.0
             if math.isfinite(mean) and math.isfinite(sd):
                 any_null = True
                 low = max(0.0, mean - 2 * sd)
-                ax.bar(x, mean + 2 * sd - low, width * 0.96, bottom=low, color="#bbbbbb", alpha=0.6, zorder=1)
-                ax.hlines(mean, x - width * 0.48, x + width * 0.48, color="black", lw=1, zorder=3)
-            height = value if math.isfinite(value) else 0.0
-            ax.bar(x, height, width * 0.7, color=method_colour(method), hatch=_HATCHES[s % len(_HATCHES)],
-                   edgecolor="white" if len(sources) > 1 else None, zorder=2)
-            _bar_value(ax, x, height, value, top)
+                ax.bar(x, mean + 2 * sd - low, width * 0.95, bottom=low, color="#bbbbbb", alpha=0.6, zorder=1)
+                ax.hlines(mean, x - width * 0.47, x + width * 0.47, color="black", lw=1, zorder=3)
+            hatch = _HATCHES[sources.index(source) % len(_HATCHES)] if len(sources) > 1 else ""
+            ax.bar(x, height, width * 0.55, color=colours[method], hatch=hatch,
+                   edgecolor="white" if hatch else None, zorder=2)
+            _bar_value(ax, x, max(height, band_top), value, top)
         ax.set_xticks(range(len(methods)))
-        ax.set_xticklabels(methods, rotation=30, ha="right", fontsize=8)
-        ax.set_ylim(0, top * 1.25)
+        ax.set_xticklabels(methods, rotation=30 if len(methods) > 2 else 0, ha="right" if len(methods) > 2 else
+                           "center", fontsize=8)
+        ax.set_xlim(-0.6, len(methods) - 0.4)
+        ax.set_ylim(0, top * 1.35)
         ax.set_ylabel(metric)
-        ax.set_title(_facet_title(truth, celltype, [r for _, r in items]), fontsize=9)
+        ax.set_title(_facet_title(truth, celltype, universe, [r for _, r in items]), fontsize=9)
         ax.grid(axis="y", alpha=0.3)
     for ax in axes.ravel()[len(facets):]:
         ax.set_visible(False)

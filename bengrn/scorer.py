@@ -151,7 +151,7 @@ def score_networks(networks: Sequence[LoadedNetwork], truths: Sequence[TruthData
             target = align_groups(truth, [prep], prep.genes)[0]
             mismatch = context_mismatch(truth.info["context"], prep.context)
             fp = fingerprint({"network": prep.input_sha256, "truth": truth.name, "truth_checksum":
-                              truth.info.get("checksum"), "truth_aligned_sha256": target.sha256,
+                              truth.info.get("checksum"), "truth_aligned_sha256": target.sha256, "dataset": prep.dataset,
                               "parameters": _parameters(loaded, options), "context_mismatch": mismatch})
             old = store.load_run(loaded.name, truth.name, None, fp)
             reused = old is not None

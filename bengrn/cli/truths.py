@@ -1,6 +1,7 @@
 """``bengrn truths list|info|fetch|import``: the reference networks of ``ground_truths``."""
 from __future__ import annotations
 
+import contextlib
 import json
 from pathlib import Path
 from typing import List, Optional
@@ -10,6 +11,7 @@ from rich.table import Table
 
 import ground_truths
 from bengrn.cli.app import app, console, split_list, use_cache_dir, user_errors
+from bengrn.cli.progress import ProgressBars
 from bengrn.cli.tables import print_json
 from bengrn.errors import BenchmarkError, UnknownNameError
 from bengrn.truths import ground_truths_errors
@@ -106,15 +108,20 @@ def truths_fetch(
     names: List[str] = typer.Argument(..., help="Ground-truth name(s)."),
     force: bool = typer.Option(False, "--force", help="Download again even if cached."),
     cache_dir: Optional[Path] = _CACHE_DIR,
+    progress: bool = typer.Option(True, "--progress/--no-progress", help="Show download progress bars."),
 ) -> None:
     """Download (or copy from GROUND_TRUTHS_LOCAL) ground truths into the cache and print their paths."""
     use_cache_dir(cache_dir)
     names = split_list(names)
     _check_truths(names)
     stdout = console()
-    for n in names:
-        with ground_truths_errors(f"could not fetch truth {n!r}"):
-            path = ground_truths.fetch(n, force=force)
+    bars = ProgressBars() if progress else None
+    paths = {}
+    with bars or contextlib.nullcontext():
+        for n in names:
+            with ground_truths_errors(f"could not fetch truth {n!r}"):
+                paths[n] = ground_truths.fetch(n, force=force, progress=bars)
+    for n, path in paths.items():
         stdout.print(f"{n}\t{path}")
 
 
