@@ -238,12 +238,12 @@ def benchmark(data=None, methods: str | Sequence[str] = (), networks=None, truth
                            n_null=n_null, seed=seed, **run_options)
         runs += run_benchmark(config, callback=callback, store=store)
     if networks:
-        genes, dataset = _universe_genes(data, net_options.get("genes"))
-        loaded = _load_networks(networks, net_options, genes)
         score_options = ScoreOptions(universe=universe, n_null=n_null, seed=seed,
                                      signed=bool(net_options.get("signed", False)),
                                      transpose=bool(run_options.get("transpose", False)))
         truth_data = [load_truth(t) for t in truths_]
+        genes, dataset = _universe_genes(data, net_options.get("genes"))
+        loaded = _load_networks(networks, net_options, genes)
         runs += score_networks(loaded, truth_data, store, options=score_options, dataset=dataset, callback=callback)
     if store.plots is not None and (networks or options.get("log_y")):
         # the runner wrote its own runs; the files hold every run of this benchmark

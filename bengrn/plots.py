@@ -190,7 +190,7 @@ def pr_figure(runs: Sequence[dict], *, title: str | None = None, log_y: bool = F
                 label=f"{_label(run)}: AUPRC {format_value(m.get('auprc'))}{_z_text(m, 'auprc')}")
     for i, prev in enumerate(sorted(prevalences)):
         # One legend entry says "random": the random method's curve if drawn, else this line.
-        text = f"prevalence {prev:.3g}: a random ranking's precision" if has_random else \
+        text = f"prevalence {prev:.3g} (chance level)" if has_random else \
             f"random (precision = prevalence {prev:.3g})"
         ax.axhline(prev, color=_RANDOM, ls=":", lw=1.2, label=None if i else text)
         lowest, highest = min(lowest, prev), max(highest, prev)

@@ -114,7 +114,6 @@ def truths_fetch(
     use_cache_dir(cache_dir)
     names = split_list(names)
     _check_truths(names)
-    stdout = console()
     bars = ProgressBars() if progress else None
     paths = {}
     with bars or contextlib.nullcontext():
@@ -122,7 +121,7 @@ def truths_fetch(
             with ground_truths_errors(f"could not fetch truth {n!r}"):
                 paths[n] = ground_truths.fetch(n, force=force, progress=bars)
     for n, path in paths.items():
-        stdout.print(f"{n}\t{path}")
+        typer.echo(f"{n}\t{path}")  # plain text: a tab that scripts can split on
 
 
 @truths_app.command("import")
