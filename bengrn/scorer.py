@@ -90,9 +90,8 @@ def network_prep(loaded: LoadedNetwork, dataset: dict | None = None) -> Prepared
 
 def _parameters(loaded: LoadedNetwork, options: ScoreOptions) -> dict:
     # The keys of a `bengrn run` run, so that `bengrn check` compares score runs alike; how the file became scores
-    # (weight column, sign, key) stands in for a method's options.
-    how = {"signed": options.signed, "weight_column": loaded.info.get("weight_column"),
-           "layout": loaded.info.get("layout"), "key": loaded.info.get("key")}
+    # (sign, weight column, network key) stands in for a method's options. provenance.network has the rest.
+    how = {"signed": options.signed, "weight_column": loaded.info.get("weight_column"), "key": loaded.info.get("key")}
     return {"seed": options.seed, "n_cells": None, "n_genes": None, "celltype_key": None,
             "tf_only": options.universe == "tf", "universe": options.universe, "n_null": options.n_null,
             "transpose": options.transpose, "heads": None,
