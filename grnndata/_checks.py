@@ -1,15 +1,42 @@
-"""Input validation shared by the grnndata modules (genes, network matrices, metadata)."""
+"""Input validation: the one place where every public entry point checks what it was given (scikit-learn style).
+
+One validator per input kind; each returns the input in the form its caller computes on (without copying when it
+can) or raises an error that names the object, the problem and the fix. grnndata, scprint_model and bengrn call
+them at their entry points (``ground_truths`` may not import grnndata and validates its own files).
+
+========================  ==============================================================================
+validator                 input kind
+========================  ==============================================================================
+:func:`check_genes`       gene names (unique strings)
+:func:`check_key`         a network key (an HDF5 group name)
+:func:`check_network`     a gene x gene network for ``varp`` (dense, sparse, per-head stack, DataFrame)
+:func:`check_sparse_structure`  any scipy sparse matrix (indices/indptr in bounds) before arithmetic
+:func:`check_matrix`      a 2-D score or label matrix (metrics, enrichment)
+:func:`as_network`        "a network" in any accepted form (GRnnData/AnnData + key, DataFrame, matrix + genes)
+:func:`check_expression`  a cells x genes expression matrix (finite; non-negative for counts)
+:func:`check_adata`       an AnnData of cells x genes (size, unique gene names)
+:func:`check_edge_table`  an edge table (required columns present)
+:func:`metadata_to_json`  network provenance (JSON-serialisable dict)
+========================  ==============================================================================
+"""
 from __future__ import annotations
 
-import datetime as _dt
 import json
-from collections.abc import Iterable, Mapping
-from pathlib import PurePath
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
+from anndata import AnnData
+
+from ._json import to_jsonable
+
+__all__ = [
+    "NetworkKeyError", "MissingColumnsError", "examples", "check_genes", "check_key", "check_network", "check_matrix",
+    "check_sparse_structure", "eliminate_zeros",
+    "as_network", "check_expression", "check_adata", "check_edge_table", "metadata_to_json",
+]
 
 #: Rows scanned at a time when checking a dense network for NaN/inf (bounds the temporary boolean array).
 _FINITE_BLOCK_ELEMENTS = 1 << 24
@@ -71,26 +98,58 @@ def _check_numeric(dtype: np.dtype, key: str) -> None:
         raise TypeError(f"network {key!r} must hold real numbers (bool/int/float), got dtype {dtype}")
 
 
-def _check_finite_dense(arr: np.ndarray, key: str) -> None:
+def _count_not_finite(arr: np.ndarray) -> int:
+    """Number of NaN/inf entries, scanned in blocks of rows (bounds the temporary boolean array)."""
     if arr.dtype.kind != "f" or arr.size == 0:
-        return
+        return 0
     rows_per_block = max(1, _FINITE_BLOCK_ELEMENTS // max(1, arr[0].size))
-    for start in range(0, arr.shape[0], rows_per_block):  # blocks of rows, not genes one by one
-        block = arr[start : start + rows_per_block]
-        if not np.isfinite(block).all():
-            bad = int((~np.isfinite(arr)).sum())
-            raise ValueError(
-                f"network {key!r} contains {bad} NaN/inf score(s); replace them "
-                "(e.g. np.nan_to_num(matrix, nan=0.0)) before adding the network"
-            )
+    return sum(int((~np.isfinite(arr[s : s + rows_per_block])).sum()) for s in range(0, arr.shape[0], rows_per_block))
 
 
-def check_network(matrix: Any, genes: pd.Index, key: str) -> np.ndarray | sp.spmatrix | sp.sparray:
+def _check_finite_dense(arr: np.ndarray, key: str) -> None:
+    bad = _count_not_finite(arr)
+    if bad:
+        raise ValueError(
+            f"network {key} contains {bad} NaN/inf score(s); replace them "
+            "(e.g. np.nan_to_num(matrix, nan=0.0)) before adding the network"
+        )
+
+
+def check_sparse_structure(matrix: Any, name: str) -> Any:
+    """Full structural check of a scipy sparse matrix (``check_format(full_check=True)``) before any arithmetic.
+
+    A CSR/CSC whose ``indices`` point outside the matrix or whose ``indptr`` is not monotone (a damaged file) would
+    otherwise crash scipy's C code; COO/LIL/... are converted to CSR, which checks their coordinates.
+    """
+    try:
+        if matrix.format in ("csr", "csc"):
+            matrix.check_format(full_check=True)
+            return matrix
+        return matrix.tocsr()
+    except (ValueError, TypeError, IndexError) as err:
+        raise ValueError(
+            f"{name} is not a valid sparse {matrix.format.upper()} matrix ({err}); it is corrupt (e.g. a damaged "
+            ".h5ad file or hand-edited index arrays): re-create it from its source"
+        ) from err
+
+
+def eliminate_zeros(matrix: Any) -> Any:
+    """The zero rule: a zero is no edge. Stored zeros of a sparse matrix are removed (in a copy; the input is kept)."""
+    if sp.issparse(matrix) and matrix.nnz and not matrix.data.all():
+        matrix = matrix.copy()
+        matrix.eliminate_zeros()
+    return matrix
+
+
+def check_network(
+    matrix: Any, genes: pd.Index, key: str, *, where: str = ""
+) -> np.ndarray | sp.spmatrix | sp.sparray:
     """Validate a network for ``genes`` and return it in a form ``varp`` stores (without copying when possible).
 
     Accepts a dense array of shape (genes, genes) or (genes, genes, heads), a 2-D scipy sparse matrix/array
-    (COO/LIL/... are converted to CSR; CSR/CSC are kept as they are) or a ``pd.DataFrame`` whose index and
-    columns are the genes (reordered to ``genes``).
+    (structure fully checked; COO/LIL/... are converted to CSR; CSR/CSC are kept as they are, stored zeros removed)
+    or a ``pd.DataFrame`` whose index and columns are the genes (reordered to ``genes``). ``where`` (e.g.
+    ``" in adata.varp"``) says where the network came from in error messages.
     """
     n = len(genes)
     if isinstance(matrix, pd.DataFrame):
@@ -102,21 +161,20 @@ def check_network(matrix: Any, genes: pd.Index, key: str) -> np.ndarray | sp.spm
         matrix = matrix.loc[genes, genes].to_numpy()
     if sp.issparse(matrix):
         if matrix.ndim != 2:
-            raise ValueError(f"sparse network {key!r} must be 2-D, got {matrix.ndim}-D")
-        if matrix.format not in ("csr", "csc"):
-            matrix = matrix.tocsr()
+            raise ValueError(f"sparse network {key!r}{where} must be 2-D, got {matrix.ndim}-D")
+        matrix = check_sparse_structure(matrix, f"network {key!r}{where}")
         _check_numeric(matrix.dtype, key)
         if matrix.shape != (n, n):
             raise ValueError(
-                f"network {key!r} has shape {matrix.shape} but there are {n} genes; "
+                f"network {key!r}{where} has shape {matrix.shape} but there are {n} genes; "
                 f"expected a square ({n}, {n}) matrix with rows = regulators, columns = targets"
             )
         if matrix.dtype.kind == "f" and not np.isfinite(matrix.data).all():
             bad = int((~np.isfinite(matrix.data)).sum())
             raise ValueError(
-                f"network {key!r} contains {bad} NaN/inf score(s); replace them before adding the network"
+                f"network {key!r}{where} contains {bad} NaN/inf score(s); replace them before adding the network"
             )
-        return matrix
+        return eliminate_zeros(matrix)
     if hasattr(matrix, "detach") and hasattr(matrix, "numpy"):  # torch tensor: no torch import needed
         matrix = matrix.detach().cpu().numpy()
     arr = np.asarray(matrix)
@@ -137,30 +195,143 @@ def check_network(matrix: Any, genes: pd.Index, key: str) -> np.ndarray | sp.spm
                 else ""
             )
         )
-    _check_finite_dense(arr, key)
+    _check_finite_dense(arr, f"{key!r}{where}")
     return arr
 
 
-def _jsonable(obj: Any) -> Any:
-    """Turn numpy/pandas/path/datetime values into plain JSON types, recursively."""
-    if isinstance(obj, Mapping):
-        out = {}
-        for k, v in obj.items():
-            if not isinstance(k, str):
-                k = str(k.item() if isinstance(k, np.generic) else k)
-            out[k] = _jsonable(v)
-        return out
-    if isinstance(obj, (list, tuple, set, frozenset, pd.Index, pd.Series)):
-        return [_jsonable(v) for v in (sorted(obj, key=str) if isinstance(obj, (set, frozenset)) else obj)]
-    if isinstance(obj, np.ndarray):
-        return _jsonable(obj.tolist())
-    if isinstance(obj, np.generic):
-        return obj.item()
-    if isinstance(obj, PurePath):
-        return str(obj)
-    if isinstance(obj, (_dt.datetime, _dt.date)):
-        return obj.isoformat()
-    return obj
+def check_matrix(x: Any, name: str, *, square: bool = False, finite: bool = False) -> np.ndarray | sp.spmatrix:
+    """A 2-D real matrix (dense ndarray or scipy sparse, kept as it is), or a clear error.
+
+    ``square`` requires a (n, n) matrix; ``finite`` refuses NaN/inf. An edge table (``source``/``target`` columns)
+    is refused with the hint to align it first; a per-head stack with the hint to pick or average a head.
+    """
+    if sp.issparse(x):
+        if x.ndim != 2:
+            raise ValueError(f"{name} must be 2-D, got shape {x.shape}")
+        arr = check_sparse_structure(x, name)
+        values = arr.data
+    else:
+        if isinstance(x, pd.DataFrame):
+            if {"source", "target"} <= set(map(str, x.columns)):
+                raise TypeError(
+                    f"{name} looks like an edge table (source/target columns); turn it into a matrix over the "
+                    "network's genes with bengrn.align(edges, genes) first"
+                )
+            x = x.to_numpy()
+        try:
+            arr = np.asarray(x)
+        except Exception as err:  # noqa: BLE001 - exotic inputs get the same clear error
+            raise TypeError(f"{name} must be a numpy array or scipy sparse matrix, got {type(x).__name__}") from err
+        if arr.dtype == object or np.iscomplexobj(arr) or arr.dtype.kind not in "biuf":
+            raise TypeError(
+                f"{name} must be real numeric, got dtype {arr.dtype}; convert it with np.asarray(..., dtype=float)"
+            )
+        if arr.ndim != 2:
+            hint = "; select one head of a per-head stack first (stack[:, :, h] or stack.mean(-1))" if arr.ndim == 3 else ""
+            raise ValueError(f"{name} must be a 2-D gene x gene matrix, got shape {arr.shape}{hint}")
+        values = arr
+    if square and arr.shape[0] != arr.shape[1]:
+        raise ValueError(f"{name} must be square (genes x genes), got shape {arr.shape}")
+    if finite:
+        bad = _count_not_finite(np.asarray(values).reshape(-1, 1) if values.ndim == 1 else values)
+        if bad:
+            raise ValueError(f"{name} contains {bad} NaN or infinite value(s); replace them (e.g. np.nan_to_num) first")
+    return arr
+
+
+def as_network(network: Any, genes: Any = None, key: str = "GRN") -> tuple[Any, pd.Index]:
+    """``(matrix, genes)`` of "a network" given as a GRnnData/AnnData (network ``key``), a DataFrame indexed by gene,
+    or a bare 2-D matrix with ``genes``; the matrix must be 2-D and match the genes.
+    """
+    if isinstance(network, AnnData):
+        if key not in network.varp:
+            keys = list(network.varp.keys())
+            raise NetworkKeyError(f"no network {key!r}; available: {keys}" if keys else
+                                  f"no network {key!r}: this AnnData has no varp network; add one first")
+        matrix, genes = network.varp[key], check_genes(network.var_names)
+    else:
+        matrix = network
+        genes = check_genes(genes if genes is not None else getattr(network, "index", None))
+        if hasattr(matrix, "to_numpy"):
+            matrix = matrix.to_numpy()
+    if getattr(matrix, "ndim", 2) != 2:
+        raise ValueError(
+            f"network has shape {matrix.shape}; these views need a 2-D network "
+            "(reduce a per-head stack first, e.g. stack.mean(axis=2))"
+        )
+    if matrix.shape != (len(genes), len(genes)):
+        raise ValueError(f"network has shape {matrix.shape} but there are {len(genes)} genes")
+    return matrix, genes
+
+
+def check_expression(
+    x: Any, name: str = "x", *, method: str | None = None, min_cells: int = 2, min_genes: int = 2,
+    counts: bool = False,
+) -> np.ndarray | sp.spmatrix:
+    """A cells x genes matrix with at least ``min_cells`` x ``min_genes``, finite, and non-negative when ``counts``.
+
+    Dense input comes back as an ndarray, sparse input as it is (only its stored values are scanned).
+    """
+    who = method or name
+    arr = x if sp.issparse(x) else np.asarray(x)
+    if arr.ndim != 2:
+        raise ValueError(f"{name} must be a cells x genes matrix, got shape {arr.shape}")
+    n_cells, n_genes = arr.shape
+    if n_cells < min_cells or n_genes < min_genes:
+        raise ValueError(f"{who} needs at least {min_cells} cells and {min_genes} genes, got {n_cells} x {n_genes}")
+    values = arr.data if sp.issparse(arr) else arr
+    if values.dtype.kind not in "biuf":
+        raise TypeError(f"{name} must hold real numbers, got dtype {values.dtype}")
+    if values.size and not np.all(np.isfinite(values)):
+        raise ValueError(f"{name} contains NaN or infinite values")
+    if counts and values.size and float(values.min()) < 0:
+        raise ValueError(f"{name} has negative values; {who} needs raw (or recovered integer) counts")
+    return arr
+
+
+def check_adata(
+    adata: Any, *, method: str | None = None, min_cells: int = 2, min_genes: int = 2, case_sensitive: bool = False
+) -> AnnData:
+    """An AnnData of cells x genes with at least ``min_cells`` x ``min_genes`` and unique gene names.
+
+    Unless ``case_sensitive``, names that differ only by case (``ABL1`` / ``abl1``) are refused and named: the
+    suite's symbol rule would merge them.
+    """
+    if not isinstance(adata, AnnData):
+        raise TypeError(f"expected an anndata.AnnData (cells x genes), got {type(adata).__name__}")
+    if adata.n_obs < min_cells or adata.n_vars < min_genes:
+        raise ValueError(f"need at least {min_cells} cells and {min_genes} genes, got {adata.n_obs} cells x "
+                         f"{adata.n_vars} genes")
+    if not adata.var_names.is_unique:
+        dup = adata.var_names[adata.var_names.duplicated()][:5].tolist()
+        raise ValueError(
+            f"gene names (var_names) must be unique, duplicated: {dup}; call adata.var_names_make_unique()"
+        )
+    if case_sensitive:
+        return adata
+    # symbols are matched case-insensitively (ground_truths.ids.symbol_key: stripped, upper-cased)
+    keys = pd.Index(adata.var_names.astype(str)).str.strip().str.upper()
+    clash = keys.duplicated(keep=False)
+    if clash.any():
+        names = pd.Series(adata.var_names[clash]).groupby(keys[clash].to_numpy()).agg(" / ".join)
+        raise ValueError(
+            f"{len(names)} gene name(s) differ only by case ({examples(names.tolist(), 3)}); gene symbols are matched "
+            "case-insensitively, so each pair would be one gene: sum or drop one spelling of each, or rename it"
+        )
+    return adata
+
+
+def check_edge_table(edges: Any, columns: Sequence[str], *, what: str = "edge table") -> pd.DataFrame:
+    """A DataFrame holding every column of ``columns``, or a clear error listing what it has."""
+    if not isinstance(edges, pd.DataFrame):
+        raise TypeError(f"{what} must be a pandas DataFrame, got {type(edges).__name__}")
+    missing = [c for c in columns if c not in edges.columns]
+    if missing:
+        raise MissingColumnsError(
+            f"{what} is missing column(s) {missing}; it has {list(edges.columns)}. "
+            "Name them with source=..., target=..., weight=... (weight=None for unweighted edges)"
+        )
+    return edges
 
 
 def metadata_to_json(metadata: Mapping[str, Any], key: str) -> str:
@@ -168,7 +339,7 @@ def metadata_to_json(metadata: Mapping[str, Any], key: str) -> str:
     if not isinstance(metadata, Mapping):
         raise TypeError(f"metadata of network {key!r} must be a dict, got {type(metadata).__name__}")
     try:
-        return json.dumps(_jsonable(metadata), sort_keys=True)
+        return json.dumps(to_jsonable(metadata, strict=True), sort_keys=True, allow_nan=False)
     except (TypeError, ValueError) as err:
         raise TypeError(
             f"metadata of network {key!r} must be JSON-serialisable (str, numbers, bool, None, lists, dicts): {err}"

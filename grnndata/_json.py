@@ -23,20 +23,21 @@ def _float(x: float) -> float | str | None:
     return x
 
 
-def to_jsonable(obj: Any) -> Any:
+def to_jsonable(obj: Any, *, strict: bool = False) -> Any:
     """Recursively turn numpy/pandas scalars and arrays, paths, dates and sets into plain JSON types.
 
     Keys become strings, sets are sorted, inf -> ``"inf"`` / ``"-inf"``, NaN -> ``None``; any other object becomes
-    its ``str``.
+    its ``str``, or raises ``TypeError`` with ``strict=True`` (metadata that must round-trip exactly).
     """
     if isinstance(obj, Mapping):
-        return {str(k.item() if isinstance(k, np.generic) else k): to_jsonable(v) for k, v in obj.items()}
+        return {str(k.item() if isinstance(k, np.generic) else k): to_jsonable(v, strict=strict)
+                for k, v in obj.items()}
     if isinstance(obj, (set, frozenset)):
-        return sorted((to_jsonable(v) for v in obj), key=str)
+        return sorted((to_jsonable(v, strict=strict) for v in obj), key=str)
     if isinstance(obj, (list, tuple)) or type(obj).__name__ in ("Index", "Series"):
-        return [to_jsonable(v) for v in obj]
+        return [to_jsonable(v, strict=strict) for v in obj]
     if isinstance(obj, np.ndarray):
-        return to_jsonable(obj.tolist())
+        return to_jsonable(obj.tolist(), strict=strict)
     if isinstance(obj, (bool, np.bool_)):
         return bool(obj)
     if isinstance(obj, (int, np.integer)):
@@ -49,6 +50,8 @@ def to_jsonable(obj: Any) -> Any:
         return obj.isoformat()
     if obj is None or isinstance(obj, str):
         return obj
+    if strict:
+        raise TypeError(f"{type(obj).__name__} object is not JSON serialisable")
     return str(obj)
 
 

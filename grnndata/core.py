@@ -15,19 +15,19 @@ import datetime as _dt
 import json
 import logging
 import os
-import uuid
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
-import anndata
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 from anndata import AnnData
 
 from . import edges as _edges
-from ._checks import NetworkKeyError, check_genes, check_key, check_network, examples, metadata_to_json
+from ._checks import NetworkKeyError, check_genes, check_key, check_network, metadata_to_json
+from ._legacy import LegacyAccessors
+from ._files import atomic_path
 
 logger = logging.getLogger(__name__)
 
@@ -43,7 +43,7 @@ def _now() -> str:
     return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
 
 
-class GRnnData(AnnData):
+class GRnnData(LegacyAccessors, AnnData):
     """AnnData (cells x genes; may have 0 cells) holding named gene x gene networks in ``varp``.
 
     Parameters
@@ -102,6 +102,7 @@ class GRnnData(AnnData):
             self.uns = uns
             check_genes(self.var_names)
             self._check_genes_arg(genes)
+            self._check_stored_networks()
         if networks is None:
             if metadata is not None:
                 raise ValueError("metadata was given without networks")
@@ -119,6 +120,14 @@ class GRnnData(AnnData):
                 self.add_network(key, matrix, metadata=per_key.get(key))
         else:
             self.add_network(DEFAULT_KEY, networks, metadata=metadata)
+
+    def _check_stored_networks(self) -> None:
+        """Networks already in ``varp`` (a read file, a wrapped AnnData) get the checks of :meth:`add_network`."""
+        for key in list(self.varp.keys()):
+            stored = self.varp[key]
+            checked = check_network(stored, self.var_names, key, where=" (in adata.varp)")
+            if checked is not stored:  # stored zeros removed or COO converted: the wrapped object keeps its own
+                self.varp[key] = checked
 
     def _check_genes_arg(self, genes: Any) -> None:
         if genes is not None and not check_genes(genes).equals(self.var_names):
@@ -256,7 +265,13 @@ class GRnnData(AnnData):
         text = self.uns.get(UNS_KEY, {}).get("networks", {}).get(key)
         if text is None:  # a plain AnnData varp entry added without grnndata
             return {"method": None, "parameters": {}, "created": None}
-        return json.loads(str(text))
+        try:
+            return json.loads(str(text))
+        except ValueError as err:
+            raise ValueError(
+                f"metadata of network {key!r} (uns['{UNS_KEY}']['networks'][{key!r}]) is not valid JSON ({err}); "
+                "the file is damaged: re-create it, or reset it with update_network_metadata after deleting that entry"
+            ) from err
 
     def update_network_metadata(self, key: str = DEFAULT_KEY, **fields: Any) -> None:
         """Add or replace metadata fields of network ``key``."""
@@ -321,15 +336,10 @@ class GRnnData(AnnData):
         if filename is None:
             raise ValueError("write_h5ad needs a file name")
         path = Path(filename)
-        if not path.parent.is_dir():
+        if not path.parent.is_dir():  # a typo in the folder should not silently create it
             raise FileNotFoundError(f"directory {path.parent} does not exist; create it first")
-        tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
-        try:
+        with atomic_path(path) as tmp:
             AnnData.write_h5ad(self, tmp, **kwargs)
-            os.replace(tmp, path)
-        finally:
-            if tmp.exists():
-                tmp.unlink()
         return path
 
     write = write_h5ad
@@ -364,114 +374,3 @@ def _ranked(values: np.ndarray, genes: pd.Index, top_k: int | None, absolute: bo
 # Module-level spellings of the constructors (bound classmethods, so they return GRnnData).
 from_matrix = GRnnData.from_matrix
 from_target_rows = GRnnData.from_target_rows
-
-
-def from_edges(
-    edges: pd.DataFrame,
-    genes: Sequence[str] | pd.Index,
-    source: str = "source",
-    target: str = "target",
-    weight: str | None = "weight",
-    key: str = DEFAULT_KEY,
-    *,
-    duplicates: _edges.Duplicates = "max",
-    errors: Literal["warn", "raise", "ignore"] = "warn",
-    dtype: Any = None,
-    metadata: Mapping[str, Any] | None = None,
-) -> GRnnData:
-    """Network-only :class:`GRnnData` with a sparse CSR network built from an edge table.
-
-    Rules (zero = no edge, duplicates, unknown genes) are in :mod:`grnndata.edges`. The edge-list stats
-    (including the sorted list of ``unknown_genes``) are stored in the network metadata under ``"edges"``.
-    """
-    genes = check_genes(genes)
-    matrix, stats = _edges.edges_to_matrix(
-        edges, genes, source=source, target=target, weight=weight, duplicates=duplicates, errors=errors, dtype=dtype
-    )
-    md = {"method": "from_edges", "parameters": {"duplicates": duplicates}}
-    md.update(dict(metadata or {}))
-    md["edges"] = stats
-    return GRnnData.from_matrix(matrix, genes, key=key, metadata=md)
-
-
-def read_h5ad(filename: os.PathLike[str] | str, **kwargs: Any) -> GRnnData:
-    """Read a ``.h5ad`` (written by grnndata or plain anndata) as :class:`GRnnData`."""
-    if kwargs.get("backed"):
-        raise NotImplementedError("backed reading is not supported by grnndata; use anndata.read_h5ad(backed=...)")
-    return GRnnData(anndata.read_h5ad(filename, **kwargs))
-
-
-def _same_matrix(a: Matrix, b: Matrix) -> bool:
-    if a.shape != b.shape:
-        return False
-    if sp.issparse(a) and sp.issparse(b):
-        return (sp.csr_matrix(a) != sp.csr_matrix(b)).nnz == 0
-    a = a.toarray() if sp.issparse(a) else np.asarray(a)
-    b = b.toarray() if sp.issparse(b) else np.asarray(b)
-    return bool(np.array_equal(a, b))
-
-
-def concat(
-    objs: Sequence[AnnData],
-    *,
-    networks: Literal["same", "first"] = "same",
-    **kwargs: Any,
-) -> GRnnData:
-    """Concatenate cells of several objects over the same genes, keeping the networks.
-
-    Rule: all objects must have identical ``var_names`` (same genes, same order), else ``ValueError``.
-    With ``networks="same"`` (default) they must also hold the same network keys with equal values
-    (sparsity pattern aside), else ``ValueError`` naming the first difference; ``networks="first"`` keeps
-    the networks of the first object without comparing. Network metadata and ``var`` come from the first
-    object. ``kwargs`` go to :func:`anndata.concat` (e.g. ``label=``, ``keys=``, ``index_unique=``).
-    """
-    objs = list(objs)
-    if not objs:
-        raise ValueError("concat needs at least one object")
-    for o in objs:
-        if not isinstance(o, AnnData):
-            raise TypeError(f"concat takes AnnData/GRnnData objects, got {type(o).__name__}")
-    if networks not in ("same", "first"):
-        raise ValueError(f"networks must be 'same' or 'first', got {networks!r}")
-    if "axis" in kwargs and kwargs["axis"] not in (0, "obs"):
-        raise ValueError("grnndata.concat only concatenates cells (axis=0)")
-    kwargs.pop("axis", None)
-    first = GRnnData(objs[0])
-    genes = first.var_names
-    for i, o in enumerate(objs[1:], start=1):
-        if not o.var_names.equals(genes):
-            only_first = genes.difference(o.var_names)
-            only_other = o.var_names.difference(genes)
-            detail = (
-                f"{len(only_first)} gene(s) only in object 0 ({examples(only_first)}), "
-                f"{len(only_other)} only in object {i} ({examples(only_other)})"
-                if len(only_first) or len(only_other)
-                else "same genes in a different order"
-            )
-            raise ValueError(
-                f"cannot concatenate: genes of object {i} differ from object 0: {detail}. "
-                "Subset all objects to common genes first, e.g. [a[:, common] for a in objs]"
-            )
-        if networks == "same":
-            keys0, keys_i = set(first.varp.keys()), set(o.varp.keys())
-            if keys0 != keys_i:
-                raise ValueError(
-                    f"cannot concatenate: object {i} has networks {sorted(keys_i)}, object 0 has {sorted(keys0)}; "
-                    "pass networks='first' to keep the first object's networks"
-                )
-            for key in sorted(keys0):
-                if not _same_matrix(first.varp[key], o.varp[key]):
-                    raise ValueError(
-                        f"cannot concatenate: network {key!r} differs between object 0 and object {i}; "
-                        "pass networks='first' to keep the first object's networks"
-                    )
-    kwargs.setdefault("merge", "first")
-    plain = anndata.concat([AnnData(o) if not o.is_view else o for o in objs], axis=0, **kwargs)
-    out = GRnnData(plain)
-    for key in first.varp.keys():
-        out.varp[key] = first.varp[key]
-    store = first._store()
-    uns = dict(out.uns)
-    uns[UNS_KEY] = store
-    out.uns = uns
-    return out

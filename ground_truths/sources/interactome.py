@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 
 from ..ids import UNIPROT_RE
-from ..mirror import Resource
+from .._store import Resource
 from ..registry import TruthSpec, register
 
 SITE = "https://conglab.swmed.edu/humanPPI/downloads"
@@ -158,4 +158,5 @@ for _name, _cut in (("interactome", 0.4), ("interactome-hq", 0.7)):
         build=build,
         defaults={"cutoff": _cut, "file": "scores"},
         citation="Zhang J et al. (2025) Science, RoseTTAFold2-PPI human interactome",
+        protocol="interaction",
     ))

@@ -27,7 +27,12 @@ from typing import Sequence
 
 import numpy as np
 
-from .preprocess import check_expression, zscore
+from grnndata._odeps import import_optional
+
+from grnndata._checks import check_expression
+
+from .preprocess import zscore
+from .progress import Progress, as_callback
 
 logger = logging.getLogger(__name__)
 
@@ -113,7 +118,7 @@ def deepsem(
     gamma: float = 0.95,
     seed: int | None = 0,
     device: str | None = None,
-    progress: bool = False,
+    progress: Progress = None,
 ) -> np.ndarray:
     """Train DeepSEM on ``x`` and return ``|W|`` with rows = regulators.
 
@@ -131,17 +136,17 @@ def deepsem(
         identical run to run on the same device and thread count.
     device
         ``"cpu"``, ``"cuda"``...; default: CUDA when available.
+    progress
+        Callback ``progress("deepsem", {"done": epoch, "total": n_epochs, "loss": ...})`` after every epoch;
+        ``True`` logs it, ``False`` / ``None`` reports nothing.
 
     Returns
     -------
     ``(genes, genes)`` float32 scores, ``scores[i, j]`` = |effect of regulator i on target j|, zero diagonal.
     """
-    try:
-        import torch
-    except ImportError as exc:
-        raise ImportError('DeepSEM needs PyTorch: pip install "grnsuite[model]"') from exc
+    torch = import_optional("torch", "DeepSEM")
 
-    x = check_expression(np.asarray(x, dtype=np.float64), "DeepSEM")
+    x = np.asarray(check_expression(np.asarray(x, dtype=np.float64), method="DeepSEM"))
     n_cells, n_genes = x.shape
     for name, value in (("n_epochs", n_epochs), ("hidden", hidden), ("batch_size", batch_size), ("k2", k2)):
         if int(value) < 1:
@@ -162,35 +167,33 @@ def deepsem(
     opt_adj = torch.optim.RMSprop([adj], lr=lr * 0.2)
     sched = torch.optim.lr_scheduler.StepLR(opt_mlp, step_size=1, gamma=gamma)
 
-    from rich.progress import Progress
-
-    with Progress(disable=not progress, transient=False) as bar:
-        task = bar.add_task("DeepSEM epochs", total=int(n_epochs))
-        for epoch in range(int(n_epochs)):
-            train_adj = epoch % (k1 + k2) >= k1
-            adj.requires_grad_(train_adj)
-            for p in others:
-                p.requires_grad_(not train_adj)
-            mixing_inv = None
-            if not train_adj:
-                with torch.no_grad():  # A is fixed for the whole epoch: invert it once
-                    mixing_inv = torch.linalg.inv(model.mixing())
-            order = torch.randperm(n_cells, generator=gen)
-            for start in range(0, n_cells, int(batch_size)):
-                batch = data[order[start:start + int(batch_size)]].to(dev)
-                noise = torch.randn(batch.shape, generator=gen).to(dev)
-                x_rec, z, mu, var, p_mu, p_var = model(batch, noise, mixing_inv)
-                loss_rec = torch.mean((batch - x_rec) ** 2)
-                loss_kl = torch.mean(_log_normal(z, mu, var) - _log_normal(z, p_mu, p_var))
-                loss = loss_rec + beta * loss_kl + alpha * torch.mean(torch.abs(adj))
-                opt_mlp.zero_grad(set_to_none=True)
-                opt_adj.zero_grad(set_to_none=True)
-                loss.backward()
-                (opt_adj if train_adj else opt_mlp).step()
-            sched.step()
-            if not torch.isfinite(loss):
-                raise FloatingPointError(f"DeepSEM diverged at epoch {epoch} (loss {loss.item()}); lower lr")
-            bar.advance(task)
+    report = as_callback(progress)
+    for epoch in range(int(n_epochs)):
+        train_adj = epoch % (k1 + k2) >= k1
+        adj.requires_grad_(train_adj)
+        for p in others:
+            p.requires_grad_(not train_adj)
+        mixing_inv = None
+        if not train_adj:
+            with torch.no_grad():  # A is fixed for the whole epoch: invert it once
+                mixing_inv = torch.linalg.inv(model.mixing())
+        order = torch.randperm(n_cells, generator=gen)
+        for start in range(0, n_cells, int(batch_size)):
+            batch = data[order[start:start + int(batch_size)]].to(dev)
+            noise = torch.randn(batch.shape, generator=gen).to(dev)
+            x_rec, z, mu, var, p_mu, p_var = model(batch, noise, mixing_inv)
+            loss_rec = torch.mean((batch - x_rec) ** 2)
+            loss_kl = torch.mean(_log_normal(z, mu, var) - _log_normal(z, p_mu, p_var))
+            loss = loss_rec + beta * loss_kl + alpha * torch.mean(torch.abs(adj))
+            opt_mlp.zero_grad(set_to_none=True)
+            opt_adj.zero_grad(set_to_none=True)
+            loss.backward()
+            (opt_adj if train_adj else opt_mlp).step()
+        sched.step()
+        if not torch.isfinite(loss):
+            raise FloatingPointError(f"DeepSEM diverged at epoch {epoch} (loss {loss.item()}); lower lr")
+        if report is not None:
+            report("deepsem", {"done": epoch + 1, "total": int(n_epochs), "loss": float(loss.item())})
     with torch.no_grad():
         a = (adj * model.offdiag).abs().cpu().numpy()
     # Boundary: DeepSEM's A is rows = targets; the suite wants rows = regulators.

@@ -5,25 +5,24 @@ as in the original) from the regulators' expression (the target itself excluded)
 importances, normalised to sum to 1, are the scores of the edges regulator -> j. In the returned matrix that
 importance vector is COLUMN j (rows = regulators, columns = targets).
 
-Input: cells x genes log-normalised expression (counts per cell scaled to 1e4, then ``log1p``; see
-:func:`scprint_model.baselines.preprocess.log_normalize`).
+Input: cells x genes log-normalised expression (counts per cell scaled to 1e4, then ``log1p``).
 
-Speed: targets are split into batches that run in parallel worker processes (joblib loky locally, or Dask workers),
-each fitting its trees single-threaded; the data are converted to float32 once and shared. Each target gets its own
-seed, spawned from ``seed`` with :class:`numpy.random.SeedSequence`, so the result is identical whatever ``n_jobs``,
-batch size or scheduler.
+Speed: targets run in parallel (:mod:`.targets`: joblib loky locally, or Dask workers), each fitting its trees
+single-threaded; the data are converted to float32 once and shared. Each target gets its own seed, spawned from
+``seed`` with :class:`numpy.random.SeedSequence`, so the result is identical whatever ``n_jobs``, batch size or
+scheduler.
 """
 from __future__ import annotations
 
-import logging
 import math
 from typing import Sequence
 
 import numpy as np
 
-from .preprocess import check_expression
+from grnndata._checks import check_expression
 
-logger = logging.getLogger(__name__)
+from .progress import Progress
+from .targets import regulator_indices, run_targets, target_seeds
 
 TREE_METHODS = ("RF", "ET")
 
@@ -48,12 +47,6 @@ def _n_features(max_features, n_regressors: int) -> int:
             raise ValueError(f"a fractional max_features must be in (0, 1], got {max_features}")
         return max(1, int(max_features * n_regressors))
     raise TypeError(f"max_features must be 'sqrt', 'log2', 'all', an int or a fraction, got {max_features!r}")
-
-
-def _target_seeds(seed: int | None, n_genes: int) -> np.ndarray:
-    """One 32-bit seed per target, independent of how targets are batched or scheduled."""
-    children = np.random.SeedSequence(seed).spawn(n_genes)
-    return np.array([c.generate_state(1, dtype=np.uint32)[0] for c in children], dtype=np.int64)
 
 
 _INT32_MAX = np.iinfo(np.int32).max
@@ -118,26 +111,14 @@ def forest_importances(
     return total / n_trees
 
 
-def _fit_batch(x, targets, regressors, seeds, n_trees: int, tree_method: str, max_features, min_samples_leaf: int):
-    """Normalised importances (len(targets) x n_genes, float64) for a batch of targets."""
-    n_genes = x.shape[1]
-    out = np.zeros((len(targets), n_genes), dtype=np.float64)
-    for row, (j, s) in enumerate(zip(targets, seeds)):
-        y = x[:, j].astype(np.float64)
-        sd = y.std()
-        if not sd > 0:
-            continue  # constant target: nothing to explain, zero column
-        regs = regressors[regressors != j]
-        if regs.size == 0:
-            continue
-        imp = forest_importances(
-            np.asfortranarray(x[:, regs]), y / sd, n_trees=n_trees, tree_method=tree_method,
-            max_features=_n_features(max_features, regs.size), min_samples_leaf=min_samples_leaf, seed=int(s),
-        )
-        total = imp.sum()
-        if total > 0:
-            out[row, regs] = imp / total
-    return np.asarray(targets), out
+def genie3_kernel(x: np.ndarray, y: np.ndarray, seed: int, *, n_trees: int, tree_method: str, max_features,
+                  min_samples_leaf: int) -> np.ndarray:
+    """Importances of the regulators ``x`` (cells x regulators) for one target ``y``, normalised to sum to 1."""
+    imp = forest_importances(np.asfortranarray(x), y / y.std(), n_trees=n_trees, tree_method=tree_method,
+                             max_features=_n_features(max_features, x.shape[1]), min_samples_leaf=min_samples_leaf,
+                             seed=seed)
+    total = imp.sum()
+    return imp / total if total > 0 else imp
 
 
 def genie3(
@@ -152,7 +133,7 @@ def genie3(
     n_jobs: int = -1,
     scheduler=None,
     batch_size: int | None = None,
-    progress: bool = False,
+    progress: Progress = None,
 ) -> np.ndarray:
     """GENIE3 importance network.
 
@@ -181,14 +162,15 @@ def genie3(
     batch_size
         Targets per task (default: enough batches to balance the workers).
     progress
-        Show a rich progress bar.
+        Callback ``progress(event, info)`` called after every batch of targets (``info``: ``done``, ``total``);
+        ``True`` logs them, ``False`` / ``None`` reports nothing.
 
     Returns
     -------
     ``(genes, genes)`` float32 matrix, ``scores[i, j]`` = importance of regulator i for target j; each non-constant
     target's column sums to 1; the diagonal is 0.
     """
-    x = check_expression(x, "GENIE3")
+    x = np.asarray(check_expression(np.asarray(x), method="GENIE3"))
     n_cells, n_genes = x.shape
     if tree_method not in TREE_METHODS:
         raise ValueError(f"tree_method must be one of {TREE_METHODS}, got {tree_method!r}")
@@ -198,104 +180,10 @@ def genie3(
 
     # Column-major float32 once: the tree splitters read one feature (column) at a time, in float32.
     x = np.asfortranarray(x, dtype=np.float32)
-
-    if regulators is None:
-        reg_mask = np.ones(n_genes, dtype=bool)
-    else:
-        regulators = np.asarray(regulators)
-        if regulators.dtype == bool:
-            if regulators.shape != (n_genes,):
-                raise ValueError(f"regulators mask must have length {n_genes}, got shape {regulators.shape}")
-            reg_mask = regulators.copy()
-        else:
-            reg_mask = np.zeros(n_genes, dtype=bool)
-            reg_mask[regulators.astype(int)] = True
-    # Constant regulators can never split a node: drop them (it also keeps max_features about informative genes).
-    constant = np.ptp(x, axis=0) == 0
-    reg_idx = np.flatnonzero(reg_mask & ~constant)
-    if reg_idx.size == 0:
-        raise ValueError("no non-constant regulator: every candidate regulator gene is constant across cells")
-
-    seeds = _target_seeds(seed, n_genes)
-    targets = np.flatnonzero(~constant)
-    scores = np.zeros((n_genes, n_genes), dtype=np.float32)
-    if targets.size == 0:
-        return scores
-
+    reg_idx = regulator_indices(x, regulators)
+    # Constant targets have nothing to explain: they keep a zero column.
+    targets = np.flatnonzero(np.ptp(x, axis=0) > 0)
     params = dict(n_trees=int(n_trees), tree_method=tree_method, max_features=max_features,
                   min_samples_leaf=int(min_samples_leaf))
-    if scheduler is not None:
-        results = _run_dask(x, targets, reg_idx, seeds, params, scheduler, batch_size, progress)
-    else:
-        results = _run_local(x, targets, reg_idx, seeds, params, n_jobs, batch_size, progress)
-    for batch_targets, imp in results:
-        # Boundary: a per-target importance vector is the COLUMN of its target (rows = regulators).
-        scores[:, batch_targets] = imp.T
-    return scores
-
-
-def _batches(targets: np.ndarray, n_workers: int, batch_size: int | None) -> list[np.ndarray]:
-    if batch_size is None:
-        # ~8 tasks per worker balances uneven fit times while keeping per-task overhead negligible.
-        batch_size = max(1, math.ceil(targets.size / (8 * max(1, n_workers))))
-    return [targets[i:i + batch_size] for i in range(0, targets.size, int(batch_size))]
-
-
-def _progress_bar(progress: bool, total: int):
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-    return Progress(TextColumn("GENIE3 targets"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                    disable=not progress, transient=False)
-
-
-def _run_local(x, targets, reg_idx, seeds, params, n_jobs, batch_size, progress):
-    import joblib
-
-    n_workers = joblib.effective_n_jobs(n_jobs)
-    batches = _batches(targets, n_workers, batch_size)
-    results = []
-    with _progress_bar(progress, targets.size) as bar:
-        task = bar.add_task("genie3", total=int(targets.size))
-        if n_workers == 1:
-            for b in batches:
-                results.append(_fit_batch(x, b, reg_idx, seeds[b], **params))
-                bar.advance(task, len(b))
-        else:
-            parallel = joblib.Parallel(n_jobs=n_workers, backend="loky", return_as="generator_unordered")
-            for res in parallel(joblib.delayed(_fit_batch)(x, b, reg_idx, seeds[b], **params) for b in batches):
-                results.append(res)
-                bar.advance(task, len(res[0]))
-    return results
-
-
-def _run_dask(x, targets, reg_idx, seeds, params, scheduler, batch_size, progress):
-    try:
-        from distributed import Client, as_completed
-    except ImportError as exc:
-        raise ImportError('GENIE3 on a Dask cluster needs dask.distributed: pip install "grnsuite[dask]"') from exc
-    own_client = isinstance(scheduler, str)
-    if own_client:
-        client = Client(scheduler)
-    elif isinstance(scheduler, Client):
-        client = scheduler
-    else:
-        raise TypeError(f"scheduler must be a Dask scheduler address or a distributed.Client, got {type(scheduler)!r}")
-    try:
-        n_workers = max(1, sum(client.nthreads().values()))
-        batches = _batches(targets, n_workers, batch_size)
-        # Ship the expression matrix once to every worker instead of once per task.
-        x_future = client.scatter(x, broadcast=True)
-        futures = [
-            client.submit(_fit_batch, x_future, b, reg_idx, seeds[b], pure=False, **params) for b in batches
-        ]
-        results = []
-        with _progress_bar(progress, targets.size) as bar:
-            task = bar.add_task("genie3", total=int(targets.size))
-            for fut in as_completed(futures):
-                res = fut.result()
-                results.append(res)
-                bar.advance(task, len(res[0]))
-        return results
-    finally:
-        if own_client:
-            client.close()
+    return run_targets(genie3_kernel, x, targets, reg_idx, target_seeds(seed, n_genes), params, n_jobs=n_jobs,
+                       scheduler=scheduler, batch_size=batch_size, progress=progress, event="genie3")

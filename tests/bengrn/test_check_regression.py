@@ -9,7 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from bengrn import check as chk
-from bengrn import report
+from bengrn import results
 from bengrn.cli import app
 
 
@@ -67,11 +67,11 @@ def test_directions_and_default_tolerances(metric, base, now, status):
 
 def test_infinite_odds_ratio_round_trips_and_must_stay_infinite(tmp_path):
     runs = [_run(odds_ratio=math.inf, fisher_p=float("nan"))]
-    report.write_results(runs, tmp_path)
+    results.write_results(runs, tmp_path)
     text = (tmp_path / "results.json").read_text()
     assert '"odds_ratio": "inf"' in text and '"fisher_p": null' in text
     json.loads(text)  # strictly valid JSON
-    back = report.read_results(tmp_path / "results.json")
+    back = results.read_results(tmp_path / "results.json")
     assert back[0]["metrics"]["odds_ratio"] == math.inf and math.isnan(back[0]["metrics"]["fisher_p"])
     assert not chk.compare(back, back).failed
     assert _status(chk.compare([_run(odds_ratio=50.0)], back), "odds_ratio") == "regressed"
@@ -110,7 +110,7 @@ def test_parse_tolerances():
 def test_check_command_exit_codes_table_and_update(tmp_path):
     runner = CliRunner()
     runs = [_run(), _run("random", auprc=0.01)]
-    report.write_results(runs, tmp_path / "now")
+    results.write_results(runs, tmp_path / "now")
     baseline = tmp_path / "baseline.json"
     res = runner.invoke(app, ["check", str(tmp_path / "now"), "--baseline", str(baseline)])
     assert res.exit_code == 2 and "--update" in res.stderr
@@ -122,7 +122,7 @@ def test_check_command_exit_codes_table_and_update(tmp_path):
 
     worse = copy.deepcopy(runs)
     worse[0]["metrics"]["auprc"] = 0.04
-    report.write_results(worse, tmp_path / "worse")
+    results.write_results(worse, tmp_path / "worse")
     res = runner.invoke(app, ["check", str(tmp_path / "worse"), "--baseline", str(baseline)])
     assert res.exit_code == 1
     for text in ("auprc", "0.05", "0.04", "-1.000e-02", "regressed", "correlation / mccalla-hesc"):

@@ -49,7 +49,7 @@ def first(env):
 
 
 def _results(out: Path) -> list[dict]:
-    from bengrn.report import read_results
+    from bengrn.results import read_results
 
     return read_results(out / "results.json")
 
@@ -246,7 +246,7 @@ def test_clear_errors(env, tmp_path, monkeypatch):
     # A missing optional dependency names the pip extra.
     import bengrn.runner
 
-    monkeypatch.setattr(bengrn.runner, "_module_available", lambda name: name != "torch")
+    monkeypatch.setattr(bengrn.runner, "has_module", lambda name: name != "torch")
     _assert_clean_error(_invoke(base + ["-m", "scprint", "-t", "omnipath"]), 'pip install "grnsuite[model]"')
 
 
@@ -289,7 +289,8 @@ def test_truths_and_compare_commands(first, env, tmp_path):
 
 def test_enrich_adds_the_enrichment_summary_of_the_saved_network(first, env):
     import grnndata
-    from bengrn import enrichment, report
+    from bengrn import enrichment
+    from grnndata._json import to_jsonable
 
     out_a, _ = first
     out = env["root"] / "enrich"
@@ -304,7 +305,7 @@ def test_enrich_adds_the_enrichment_summary_of_the_saved_network(first, env):
     # Two identical summarize() calls are not bit-identical (seen: the eigenvector-centrality ranking differs in the
     # last bit, which moves gseapy's permutation p-value/FDR by < 1%): names and counts must match exactly, floats
     # to 5%.
-    _assert_close(run["enrichment"], report.to_jsonable(direct))
+    _assert_close(run["enrichment"], to_jsonable(direct))
     assert (out / "plots" / "enrichment__correlation__chen-hesc__all.png").read_bytes()[:4] == b"\x89PNG"
 
 

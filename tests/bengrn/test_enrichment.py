@@ -9,7 +9,10 @@ import pandas as pd
 import pytest
 import scipy.sparse as sp
 
+import ground_truths
 from bengrn import enrichment as E
+from grnndata.toy import toy
+from ground_truths import genesets
 
 GENES_600 = [f"G{i}" for i in range(600)]
 
@@ -30,10 +33,9 @@ def gseapy_es(weights: np.ndarray, hits: np.ndarray) -> float:
     import gseapy
 
     genes = np.array([f"G{i}" for i in range(len(weights))])
-    with E._quiet():
-        res = gseapy.prerank(rnk=pd.Series(weights, index=genes), gene_sets={"s": list(genes[hits])},
-                             permutation_num=10, min_size=1, max_size=len(genes), outdir=None, no_plot=True,
-                             ascending=None, threads=1, seed=0)
+    res = gseapy.prerank(rnk=pd.Series(weights, index=genes), gene_sets={"s": list(genes[hits])},
+                         permutation_num=10, min_size=1, max_size=len(genes), outdir=None, no_plot=True,
+                         ascending=None, threads=1, seed=0)
     return float(res.res2d["ES"].iloc[0])
 
 
@@ -41,10 +43,10 @@ def gseapy_es(weights: np.ndarray, hits: np.ndarray) -> float:
 # hubs and centrality
 # ---------------------------------------------------------------------------------------------------------------
 def test_hub_scores_equal_brute_force_sums():
-    rng = np.random.default_rng(0)
-    a = rng.normal(size=(7, 7))
-    a[rng.random((7, 7)) < 0.4] = 0
-    genes = list("ABCDEFG")
+    planted = toy(n_cells=20, n_genes=7, n_regulators=4, n_edges=12, seed=0).network
+    a = planted.network().toarray()
+    np.fill_diagonal(a, np.random.default_rng(0).normal(size=7))  # self-loops, which hubs ignore by default
+    genes = list(planted.genes)
     df = E.hubs(a, genes, centrality=False)
     for i in range(7):
         assert df["regulator"].iloc[i] == pytest.approx(sum(abs(a[i, j]) for j in range(7) if j != i))
@@ -68,8 +70,8 @@ def test_centrality_equals_networkx_on_connected_graph(n):
     np.fill_diagonal(w, 0)
     ref = nx.eigenvector_centrality_numpy(nx.from_numpy_array(w), weight="weight")
     ref = np.array([ref[i] for i in range(n)])
-    assert E.eigenvector_centrality(a) == pytest.approx(ref, abs=1e-8)
-    assert E.eigenvector_centrality(sp.csr_matrix(a)) == pytest.approx(ref, abs=1e-8)
+    assert E.hub_centrality(a) == pytest.approx(ref, abs=1e-8)
+    assert E.hub_centrality(sp.csr_matrix(a)) == pytest.approx(ref, abs=1e-8)
     assert E.hubs(-a, [f"g{i}" for i in range(n)])["centrality"].to_numpy() == pytest.approx(ref, abs=1e-8)
 
 
@@ -78,7 +80,7 @@ def test_centrality_disconnected_and_empty_graphs():
     a = np.zeros((9, 9))
     a[:4, :4] = rng.random((4, 4))  # component 1
     a[4:8, 4:8] = 3 * rng.random((4, 4))  # component 2, stronger; gene 8 isolated
-    cent = E.eigenvector_centrality(a)
+    cent = E.hub_centrality(a)
     lams, vecs = [], []
     for idx in (range(0, 4), range(4, 8)):
         w = a[np.ix_(idx, idx)] + a[np.ix_(idx, idx)].T
@@ -91,7 +93,7 @@ def test_centrality_disconnected_and_empty_graphs():
     assert cent[4:8] == pytest.approx(vecs[1], abs=1e-8)
     assert cent[:4] == pytest.approx(vecs[0] * lams[0] / lams[1], abs=1e-8)
     assert cent[8] == 0
-    assert np.all(E.eigenvector_centrality(np.zeros((5, 5))) == 0)
+    assert np.all(E.hub_centrality(np.zeros((5, 5))) == 0)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -143,10 +145,9 @@ def test_tf_target_nes_and_p_agree_with_gseapy():
     net = np.zeros((n, n))
     net[0] = row
     ours = E.tf_targets(net, genes, {"G0": [genes[i] for i in targets]}, permutations=2000, seed=0).iloc[0]
-    with E._quiet():
-        ref = gseapy.prerank(rnk=pd.Series(row[1:], index=genes[1:]), gene_sets={"s": [genes[i] for i in targets]},
-                             permutation_num=2000, min_size=1, max_size=n, outdir=None, no_plot=True, threads=1,
-                             seed=0).res2d.iloc[0]
+    ref = gseapy.prerank(rnk=pd.Series(row[1:], index=genes[1:]), gene_sets={"s": [genes[i] for i in targets]},
+                         permutation_num=2000, min_size=1, max_size=n, outdir=None, no_plot=True, threads=1,
+                         seed=0).res2d.iloc[0]
     assert ours["es"] == pytest.approx(ref["ES"], abs=1e-10)  # no ties: same order, same ES
     assert ours["nes"] == pytest.approx(ref["NES"], rel=0.05)  # two independent permutation nulls
     assert abs(ours["pval"] - ref["NOM p-val"]) < 0.04
@@ -181,6 +182,58 @@ def test_planted_tf_hubs_are_enriched_random_networks_are_not():
     assert sum(random_calls) <= 1
 
 
+def test_prerank_sets_agrees_with_gseapy():
+    import gseapy
+
+    rng = np.random.default_rng(12)
+    n = 1500
+    ranking = pd.Series(rng.random(n), index=[f"G{i}" for i in range(n)]).sort_values(ascending=False)
+    order = ranking.index.to_numpy()
+    sets = {"top": [*rng.choice(order[:400], 40, replace=False), *rng.choice(order, 20, replace=False)],
+            "bottom": [*rng.choice(order[-500:], 30, replace=False), *rng.choice(order, 10, replace=False)],
+            **{f"rand{j}": list(rng.choice(order, int(rng.integers(10, 80)), replace=False)) for j in range(6)}}
+    ours = E.prerank_sets(ranking, sets, permutations=2000, seed=0).set_index("term")
+    ref = gseapy.prerank(rnk=ranking, gene_sets=sets, permutation_num=2000, min_size=1, max_size=n, outdir=None,
+                         no_plot=True, threads=1, seed=0).res2d.set_index("Term").loc[ours.index]
+    assert ours["es"].to_numpy() == pytest.approx(ref["ES"].astype(float).to_numpy(), abs=1e-10)  # no ties
+    assert ours.loc["bottom", "es"] < 0 < ours.loc["top", "es"]
+    assert ours["lead_genes"].tolist() == ref["Lead_genes"].tolist()
+    # Two independent permutation nulls of 2000 random sets each. With non-negative weights (hub scores) a random
+    # set almost never has ES < 0 (a handful of the 2000), so NES / p of the negative set are noise on both sides.
+    pos = ours["es"].to_numpy() > 0
+    assert ours["nes"].to_numpy()[pos] == pytest.approx(ref["NES"].astype(float).to_numpy()[pos], rel=0.05)
+    assert np.abs(ours["pval"].to_numpy() - ref["NOM p-val"].astype(float).to_numpy())[pos].max() < 0.04
+    # FDR divides by the share of the 7 positive observed sets above each NES: a swap of two close NES between the
+    # two runs moves it by 1/7, hence the wider tolerance; the planted set is called by both
+    assert np.abs(ours["fdr"].to_numpy() - ref["FDR q-val"].astype(float).to_numpy())[pos].max() < 0.2
+    assert ours.loc["top", "fdr"] < 0.01 and float(ref.loc["top", "FDR q-val"]) < 0.01
+
+
+def test_progress_goes_to_the_callback():
+    rng = np.random.default_rng(3)
+    ranking = pd.Series(rng.random(100), index=[f"G{i}" for i in range(100)])
+    sets = {f"s{j}": [f"G{i}" for i in rng.choice(100, 10, replace=False)] for j in range(3)}
+    events = []
+    E.prerank_sets(ranking, sets, permutations=20, progress=lambda event, info: events.append((event, info)))
+    assert events == [("prerank", {"done": i, "total": 3}) for i in (1, 2, 3)]
+    with pytest.raises(TypeError, match="callable"):
+        E.prerank_sets(ranking, sets, permutations=20, progress=True)
+
+
+def test_hub_centrality_is_grnndata_views_with_explicit_options():
+    from grnndata import views
+
+    rng = np.random.default_rng(6)
+    a = rng.normal(size=(80, 80)) * (rng.random((80, 80)) < 0.05)  # sparse enough to fall apart into components
+    genes = [f"g{i}" for i in range(80)]
+    h = E.hubs(a, genes)
+    cent = views.eigenvector_centrality(a, genes, direction="undirected", self_loops=False, per_component=True,
+                                        tol=1e-10)
+    assert h["centrality"].to_numpy() == pytest.approx(cent.to_numpy(), abs=1e-12)
+    degrees = views.hub_scores(a, genes, self_loops=False)
+    assert h["regulator"].to_numpy() == pytest.approx(degrees["out_degree"].to_numpy(), abs=1e-12)
+
+
 def test_prerank_sets_case_skips_and_reproducibility():
     rng = np.random.default_rng(2)
     ranking = pd.Series(rng.random(200), index=[f"Gene{i}" for i in range(200)])
@@ -204,7 +257,7 @@ def test_prerank_sets_case_skips_and_reproducibility():
 def test_gene_set_inputs_and_errors(tmp_path):
     gmt = tmp_path / "sets.gmt"
     gmt.write_text("Astro\tBrain\tA\tB\nAstro\tEye\tC\tD\nNeuron\tBrain\tE\tF\tG\n")
-    sets = E.read_gmt(gmt)
+    sets = genesets.read_gmt(gmt)
     assert sets == {"Astro (Brain)": ["A", "B"], "Astro (Eye)": ["C", "D"], "Neuron": ["E", "F", "G"]}
     ranking = pd.Series(np.arange(10, 0, -1, dtype=float), index=list("ABCDEFGHIJ"))
     res = E.prerank_sets(ranking, [str(gmt), {"mine": ["A", "J"]}], permutations=20, min_size=2)
@@ -214,7 +267,7 @@ def test_gene_set_inputs_and_errors(tmp_path):
     with pytest.raises(ValueError, match="NaN"):
         E.prerank_sets(pd.Series([1.0, np.nan, 2.0], index=list("ABC")), {"s": ["A"]})
     with pytest.raises(FileNotFoundError):
-        E.read_gmt(tmp_path / "missing.gmt")
+        genesets.read_gmt(tmp_path / "missing.gmt")
 
 
 @pytest.mark.parametrize(
@@ -271,8 +324,11 @@ def test_tf_targets_reproducible_parallel_and_bh():
     targets["NOT_IN_NET"] = ["G10", "G11", "G12", "G13", "G14"]
     net[3] = 0  # no out-going edges: skipped
     a = E.tf_targets(net, genes, targets, permutations=100, seed=1)
-    b = E.tf_targets(sp.csr_matrix(net), genes, targets, permutations=100, seed=1, n_jobs=2, progress=True)
+    events = []
+    b = E.tf_targets(sp.csr_matrix(net), genes, targets, permutations=100, seed=1, n_jobs=2,
+                     progress=lambda event, info: events.append((event, info)))
     pd.testing.assert_frame_equal(a, b)
+    assert events == [("tf_targets", {"done": i, "total": 4}) for i in range(1, 5)]
     assert a["tf"].tolist() == ["G0", "G1", "G4", "G5"]
     assert set(a.attrs["skipped"]) == {"G2", "G3"}
     # BH of the nominal p-values, by hand
@@ -313,16 +369,16 @@ def test_gsea_fdr_equals_brute_force():
 def test_read_encode_json_merges_cell_lines_and_aliases(tmp_path):
     path = tmp_path / "chip.json"
     path.write_text(json.dumps({"CJUN K562": ["a", "B"], "CJUN HELA-S3": ["C"], "MYC K562": ["d"]}))
-    assert E.read_encode_json(path) == {"JUN": {"A", "B", "C"}, "MYC": {"D"}}
+    assert genesets.read_encode_json(path) == {"JUN": {"A", "B", "C"}, "MYC": {"D"}}
 
 
 def test_shared_encode_and_markers_load(shared_data):
-    targets = E.read_encode_json(shared_data / "truths/encode_tf_targets/tfchip_data.json")
+    targets = genesets.read_encode_json(shared_data / "truths/encode_tf_targets/tfchip_data.json")
     assert {"JUN", "REST", "CTCF"} <= set(targets)
     raw = json.loads((shared_data / "truths/encode_tf_targets/tfchip_data.json").read_text())
     assert targets["JUN"] == {t.upper() for k, v in raw.items() if k.split(" ")[0] == "CJUN" for t in v}
     gmt = shared_data / "gene_sets/grnndata_celltype.gmt"
-    markers = E.load_cell_type_markers(gmt)
+    markers = genesets.cell_type_markers(gmt)
     pairs = {tuple(line.split("\t")[:2]) for line in gmt.read_text().splitlines() if line.strip()}
     assert len(markers) == len(pairs)  # repeated names split by tissue, repeated (name, tissue) lines merged
     assert "Pro-B cells" in markers and "Astrocytes (Brain)" in markers
@@ -330,21 +386,21 @@ def test_shared_encode_and_markers_load(shared_data):
 
 def test_default_reference_data_from_mirror(shared_data, monkeypatch):
     monkeypatch.setenv("GROUND_TRUTHS_LOCAL", str(shared_data))
-    targets = E.load_encode_targets()
+    targets = ground_truths.encode_tf_targets()
     # ENCODE antibody names mapped to HGNC symbols whichever reader is used
     assert {"JUN", "REST", "NR2C2", "RELA"} <= set(targets) and "CJUN" not in targets
-    reference = E.read_encode_json(shared_data / "truths/encode_tf_targets/tfchip_data.json")
+    reference = genesets.read_encode_json(shared_data / "truths/encode_tf_targets/tfchip_data.json")
     assert set(targets) == set(reference)
     assert {g.upper() for g in targets["JUN"]} <= reference["JUN"]
-    tfs = set(E.load_tf_list("human"))
+    tfs = set(ground_truths.tf_list("human"))
     assert {"POU5F1", "SOX2", "NANOG"} <= tfs and 1500 < len(tfs) < 2000
-    assert "Embryonic stem cells" in E.load_cell_type_markers()
+    assert "Embryonic stem cells" in genesets.cell_type_markers()
     with pytest.raises(ValueError, match="organism"):
-        E.load_tf_list("yeast")
+        ground_truths.tf_list("yeast")
 
 
 def test_summarize_reports_missing_reference_data(monkeypatch):
-    monkeypatch.setattr(E, "_package_file", lambda name: None)
+    monkeypatch.setattr(genesets, "MARKERS_FILE", "not-shipped.gmt")
     monkeypatch.delenv("GROUND_TRUTHS_LOCAL", raising=False)
     rng = np.random.default_rng(0)
     net = rng.random((50, 50))

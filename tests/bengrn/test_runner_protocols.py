@@ -36,7 +36,7 @@ def test_held_out_head_selection_scores_only_held_out_regulators():
     pytest.importorskip("sklearn")
     import grnndata
     from bengrn.metrics import evaluate
-    from bengrn.runner import _eval_kwargs, _score_selected_heads
+    from bengrn.protocols import score_selected_heads
 
     rng = np.random.default_rng(0)
     g, n_heads = 60, 6
@@ -52,8 +52,7 @@ def test_held_out_head_selection_scores_only_held_out_regulators():
     net = grnndata.GRnnData.from_matrix(stack.mean(axis=2), genes)
     net.add_network("heads", stack)
 
-    metrics, curve, seconds, info = _score_selected_heads(net, sp.csr_matrix(truth),
-                                                          _eval_kwargs(genes, None, False), seed=0)
+    metrics, curve, seconds, info = score_selected_heads(net, sp.csr_matrix(truth), genes=genes, seed=0)
     assert curve is None and seconds >= 0
     assert {1, 4} <= set(info["selected"])
     held = np.zeros(g, dtype=bool)

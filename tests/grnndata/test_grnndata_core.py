@@ -12,9 +12,10 @@ import scipy.sparse as sp
 
 import grnndata
 from grnndata import GRnnData
+from grnndata.toy import toy, toy_genes
 
 N = 12
-GENES = [f"G{i}" for i in range(N)]
+GENES = toy_genes(N, 4)  # SOX2, POU5F1, ... TMEM1, COL1, ...
 
 
 def _sparse(seed: int = 0, fmt: str = "csr", n: int = N) -> sp.spmatrix:
@@ -47,9 +48,10 @@ def _assert_same_network(a, b) -> None:
 
 
 def _with_cells(n_cells: int = 5, seed: int = 3) -> ad.AnnData:
-    rng = np.random.default_rng(seed)
+    """Plain AnnData (dense X, no uns) holding the counts of the shared toy data over GENES."""
+    counts = toy(n_cells=n_cells, n_genes=N, n_regulators=4, n_edges=12, seed=seed).adata.X.toarray()
     return ad.AnnData(
-        rng.poisson(1.0, size=(n_cells, N)).astype(np.float32),
+        counts,
         obs=pd.DataFrame({"batch": ["a"] * n_cells}, index=[f"c{seed}_{i}" for i in range(n_cells)]),
         var=pd.DataFrame(index=GENES),
     )

@@ -11,7 +11,7 @@ import platformdirs
 import pytest
 
 import ground_truths as gt
-from ground_truths import cache
+from ground_truths._store import cache
 
 
 def test_cache_dir_precedence(tmp_path, monkeypatch):
@@ -49,7 +49,7 @@ def test_corrupt_table_is_detected_and_rebuilt(gt_cache, caplog):
     data = bytearray(table.read_bytes())
     data[len(data) // 2] ^= 0xFF  # flip one byte in the middle of the parquet file
     table.write_bytes(bytes(data))
-    with caplog.at_level("WARNING", logger="ground_truths.cache"):
+    with caplog.at_level("WARNING", logger="ground_truths._store.cache"):
         rebuilt = gt.load("mccalla-hesc")
     assert "corrupt" in caplog.text
     pd.testing.assert_frame_equal(edges, rebuilt)
@@ -61,7 +61,7 @@ def test_partial_entry_without_manifest_is_rebuilt(gt_cache, caplog):
     table = Path(edges.attrs["cache_path"])
     (table.parent / cache.MANIFEST).unlink()  # as if the process died between table and manifest
     table.write_bytes(table.read_bytes()[:100])  # and the table was truncated
-    with caplog.at_level("WARNING", logger="ground_truths.cache"):
+    with caplog.at_level("WARNING", logger="ground_truths._store.cache"):
         rebuilt = gt.load("mccalla-hesc")
     assert "partial" in caplog.text
     pd.testing.assert_frame_equal(edges, rebuilt)
@@ -165,7 +165,7 @@ def test_import_file_registers_a_named_truth(tmp_path, gt_cache):
 
 
 def test_info_is_json_for_every_truth_without_downloading(real_env, monkeypatch):
-    from ground_truths import download as dl
+    from ground_truths._store import download as dl
 
     monkeypatch.setattr(dl, "_urlopen", lambda *a, **k: pytest.fail("info() must not download"))
     for name in gt.available():
@@ -176,14 +176,14 @@ def test_info_is_json_for_every_truth_without_downloading(real_env, monkeypatch)
 
 
 def test_mirror_file_with_other_checksum_is_used_with_warning(tmp_path, monkeypatch, caplog):
-    from ground_truths.mirror import Resource, resolve
+    from ground_truths._store import Resource, resolve
 
     root = tmp_path / "mirror"
     (root / "truths").mkdir(parents=True)
     (root / "truths" / "x.tsv").write_text("A\tB\n")
     monkeypatch.setenv("GROUND_TRUTHS_LOCAL", str(root))
     res = Resource(key="x", url=None, checksum="md5:" + "0" * 32, local_path="truths/x.tsv")
-    with caplog.at_level("WARNING", logger="ground_truths.mirror"):
+    with caplog.at_level("WARNING", logger="ground_truths._store.mirror"):
         path, checksum = resolve(res)
     assert path == root / "truths" / "x.tsv" and "differs from pinned" in caplog.text
     assert checksum == "md5:" + hashlib.md5(b"A\tB\n").hexdigest()

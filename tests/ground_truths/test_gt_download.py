@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from ground_truths import download as dl
+from ground_truths._store import download as dl
 
 
 @pytest.fixture

@@ -259,7 +259,7 @@ class _Served(io.BytesIO):
 
 def test_unpinned_download_is_cached_and_keys_the_table(tmp_path, monkeypatch):
     """gwps without a mirror: downloaded once from the figshare URL (served here), then reused; force re-downloads."""
-    from ground_truths import download as dl
+    from ground_truths._store import download as dl
 
     monkeypatch.delenv("GROUND_TRUTHS_LOCAL", raising=False)
     monkeypatch.setenv("GROUND_TRUTHS_CACHE", str(tmp_path / "cache"))
@@ -285,7 +285,7 @@ def test_unpinned_download_is_cached_and_keys_the_table(tmp_path, monkeypatch):
 
 
 def test_omnipath_live_snapshot_end_to_end(tmp_path, monkeypatch):
-    from ground_truths import download as dl
+    from ground_truths._store import download as dl
 
     monkeypatch.delenv("GROUND_TRUTHS_LOCAL", raising=False)
     monkeypatch.setenv("GROUND_TRUTHS_CACHE", str(tmp_path / "cache"))

@@ -8,7 +8,8 @@ from sklearn.ensemble import ExtraTreesRegressor, RandomForestRegressor
 from sklearn.metrics import average_precision_score
 
 from scprint_model.baselines import random_scores
-from scprint_model.baselines.genie3 import _target_seeds, forest_importances, genie3
+from scprint_model.baselines.genie3 import forest_importances, genie3
+from scprint_model.baselines.targets import target_seeds as _target_seeds
 
 
 def simulate_linear(n_cells=300, n_genes=20, n_regulators=4, seed=0):
