@@ -6,7 +6,7 @@ file that a later call resumes with an HTTP ``Range`` request (also after a conn
 the sha256 the hub announces for large files (``X-Linked-Etag``), then renamed into place, and its sha256 is recorded
 in a manifest next to it. Every later call verifies the cached file against that manifest.
 
-Cache: ``set_cache_dir(path)`` > env var ``SCPRINT_MODEL_CACHE`` > ``platformdirs.user_cache_dir("scprint_model")``,
+Cache: env var ``SCPRINT_MODEL_CACHE``, else ``platformdirs.user_cache_dir("scprint_model")`` (like the truths' cache),
 layout ``checkpoints/<file>`` + ``checkpoints/<file>.json``. The hub address can be changed with
 ``SCPRINT_HUB_URL`` (a mirror; the tests point it at a server on 127.0.0.1).
 """
@@ -46,7 +46,6 @@ KNOWN = {
 }
 CHUNK = 1 << 20
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
-_CACHE_OVERRIDE: Path | None = None
 
 
 class DownloadError(CheckpointError):
@@ -59,21 +58,10 @@ class ChecksumError(CheckpointError):
 
 def cache_dir() -> Path:
     """Directory of downloaded checkpoints (created on first use)."""
-    if _CACHE_OVERRIDE is not None:
-        root = _CACHE_OVERRIDE
-    elif os.environ.get("SCPRINT_MODEL_CACHE"):
-        root = Path(os.environ["SCPRINT_MODEL_CACHE"]).expanduser()
-    else:
-        root = Path(platformdirs.user_cache_dir("scprint_model"))
-    path = root / "checkpoints"
+    root = os.environ.get("SCPRINT_MODEL_CACHE") or platformdirs.user_cache_dir("scprint_model")
+    path = Path(root).expanduser() / "checkpoints"
     path.mkdir(parents=True, exist_ok=True)
     return path
-
-
-def set_cache_dir(path: str | os.PathLike | None) -> None:
-    """Use ``path`` for the cache in this process (``None`` restores the env var / platform default)."""
-    global _CACHE_OVERRIDE
-    _CACHE_OVERRIDE = None if path is None else Path(path).expanduser().resolve()
 
 
 def file_name(name: str) -> str:
@@ -118,19 +106,18 @@ def fetch(name: str, *, progress=None, retries: int = 3, timeout: float = 60.0) 
     if path.exists():
         verify_cached(path)
         return path
-    url = url_for(name)
-    expected = _download(url, path.with_name(path.name + ".part"), as_callback(progress), retries, timeout,
-                         name=name)
-    part = path.with_name(path.name + ".part")
+    url, part = url_for(name), path.with_name(path.name + ".part")
+    expected = _download(url, part, as_callback(progress), retries, timeout, name=name)
     digest = sha256_file(part)
     if expected and digest != expected:
         part.unlink(missing_ok=True)
         raise ChecksumError(f"{url}: downloaded file has sha256 {digest}, the server announced {expected}; the "
                             "corrupt download was removed, try again." + how_to_get(name))
-    os.replace(part, path)
-    atomic_write_json(_manifest(path), {"name": name, "url": url, "sha256": digest, "size": path.stat().st_size,
+    # the record first, then the file: a checkpoint in the cache always has its checksum next to it
+    atomic_write_json(_manifest(path), {"name": path.stem, "url": url, "sha256": digest, "size": part.stat().st_size,
                                         "verified_against_server": bool(expected),
                                         "downloaded": datetime.now(timezone.utc).isoformat()})
+    os.replace(part, path)
     log.info("downloaded %s (%d bytes, sha256 %s)", url, path.stat().st_size, digest)
     return path
 
