@@ -33,11 +33,13 @@ class _AttributeDict(dict):
         return {}
 
 
-_NUMPY = [np._core.multiarray.scalar, np._core.multiarray._reconstruct, np.ndarray, np.dtype]
+_MULTIARRAY = (np._core if hasattr(np, "_core") else np.core).multiarray  # numpy 2 renamed core -> _core
+_NUMPY = [_MULTIARRAY.scalar, _MULTIARRAY._reconstruct, np.ndarray, np.dtype]
 _NUMPY_DTYPES = [getattr(np.dtypes, name) for name in dir(np.dtypes) if name.endswith("DType")]
-_RENAMED = [  # the same callables under the module paths older numpy / Lightning versions pickled them with
-    (np._core.multiarray.scalar, "numpy.core.multiarray.scalar"),
-    (np._core.multiarray._reconstruct, "numpy.core.multiarray._reconstruct"),
+_OTHER_NUMPY = "numpy.core" if hasattr(np, "_core") else "numpy._core"
+_RENAMED = [  # the same callables under the module path the other numpy major version pickles them with
+    (_MULTIARRAY.scalar, f"{_OTHER_NUMPY}.multiarray.scalar"),
+    (_MULTIARRAY._reconstruct, f"{_OTHER_NUMPY}.multiarray._reconstruct"),
 ] + [(_AttributeDict, f"{mod}.AttributeDict") for mod in (
     "lightning.fabric.utilities.data", "lightning_fabric.utilities.data", "lightning.pytorch.utilities.parsing",
     "pytorch_lightning.utilities.parsing")]
