@@ -35,7 +35,7 @@ class _AttributeDict(dict):
 
 _MULTIARRAY = (np._core if hasattr(np, "_core") else np.core).multiarray  # numpy 2 renamed core -> _core
 _NUMPY = [_MULTIARRAY.scalar, _MULTIARRAY._reconstruct, np.ndarray, np.dtype]
-_NUMPY_DTYPES = [getattr(np.dtypes, name) for name in dir(np.dtypes) if name.endswith("DType")]
+_NUMPY_DTYPES = [getattr(np.dtypes, name) for name in dir(getattr(np, "dtypes", None)) if name.endswith("DType")]
 _OTHER_NUMPY = "numpy.core" if hasattr(np, "_core") else "numpy._core"
 _RENAMED = [  # the same callables under the module path the other numpy major version pickles them with
     (_MULTIARRAY.scalar, f"{_OTHER_NUMPY}.multiarray.scalar"),
