@@ -1,8 +1,9 @@
 """Speed and memory of bengrn.metrics.evaluate, measured side by side with np.sort and scikit-learn.
 
 Run: python -m pytest benchmarks/test_bench_metrics.py --benchmark-only
-Targets: 5,000 x 5,000 dense float32 evaluated exactly in <= 1.5x one np.sort of its 25M scores; a 20,000 x 20,000
-float32 network evaluated within 2x its own size (1.6 GB) of extra memory (tracemalloc peak).
+Targets: 5,000 x 5,000 dense float32 evaluated exactly in <= 1.5x one np.sort of its 25M scores; its permutation null
+(100 permutations over the same ranking) costing about one np.sort more; a 20,000 x 20,000 float32 network evaluated
+within 2x its own size (1.6 GB) of extra memory (tracemalloc peak).
 """
 from __future__ import annotations
 
@@ -63,7 +64,7 @@ def test_np_sort_and_evaluate_5k(benchmark, kind):
         t0 = time.perf_counter()
         np.sort(net, axis=None)
         sort_times.append(time.perf_counter() - t0)
-        return evaluate(net, truth)
+        return evaluate(net, truth, universe="all")
 
     # The benchmarked time is sort + evaluate; the ratio uses the per-round split.
     res = benchmark.pedantic(both, rounds=5, iterations=1, warmup_rounds=1)
@@ -77,6 +78,34 @@ def test_np_sort_and_evaluate_5k(benchmark, kind):
     benchmark.extra_info["ratio_evaluate_to_np_sort"] = float(np.median(ev / srt))
     _TIMES[f"ratio {kind}"] = float(np.median(ev / srt))
     benchmark.extra_info["ap"] = res["ap"]
+
+
+@pytest.mark.parametrize("kind", ["continuous", "tied"])
+def test_null_100_permutations_5k(benchmark, kind):
+    """The null's extra cost, evaluate(n_null=100) minus evaluate(n_null=0), beside np.sort, alternated per round."""
+    import time
+
+    net, truth = _dense(kind)
+    split = {"sort": [], "plain": []}
+
+    def run():
+        t0 = time.perf_counter()
+        np.sort(net, axis=None)
+        t1 = time.perf_counter()
+        evaluate(net, truth, universe="all")
+        split["sort"].append(t1 - t0)
+        split["plain"].append(time.perf_counter() - t1)
+        return evaluate(net, truth, universe="all", n_null=100, seed=0)
+
+    res = benchmark.pedantic(run, rounds=3, iterations=1, warmup_rounds=1)
+    total = np.array(benchmark.stats.stats.data)
+    srt, plain = (np.array(split[k][-total.size :]) for k in ("sort", "plain"))
+    null_cost = total - srt - 2 * plain  # the n_null=100 call minus its own evaluation
+    ratio = float(np.median(null_cost / srt))
+    benchmark.extra_info.update(median_null_cost_s=float(np.median(null_cost)), ratio_null_to_np_sort=ratio)
+    _TIMES[f"null ratio {kind}"] = ratio
+    _TIMES[f"null 100 {kind}"] = float(np.median(null_cost))
+    assert res["auprc_z"] > 5  # the planted signal stands far above its null
 
 
 def test_evaluate_dense_5k_tf_only_transposed(benchmark):
@@ -98,7 +127,7 @@ def test_sklearn_average_precision_5k(benchmark):
     s = net[off]
     ap = benchmark.pedantic(average_precision_score, args=(y, s), rounds=1, iterations=1)
     _record(benchmark, "sklearn AP")
-    assert ap == pytest.approx(evaluate(net, truth)["ap"], rel=1e-9)  # same universe, same number
+    assert ap == pytest.approx(evaluate(net, truth, universe="all")["ap"], rel=1e-9)  # same universe, same number
 
 
 def test_evaluate_sparse_20k(benchmark):
@@ -114,7 +143,7 @@ def test_evaluate_sparse_20k(benchmark):
     t0 = time.perf_counter()
     np.sort(net.data)
     sort_t = time.perf_counter() - t0
-    benchmark.pedantic(evaluate, args=(net, truth), rounds=3, iterations=1)
+    benchmark.pedantic(evaluate, args=(net, truth), kwargs={"universe": "all"}, rounds=3, iterations=1)
     _record(benchmark, "evaluate sparse")
     benchmark.extra_info["ratio_to_np_sort_of_stored"] = benchmark.stats.stats.median / sort_t
 
@@ -130,7 +159,7 @@ def test_evaluate_memory_20k(benchmark):
         gc.collect()
         tracemalloc.start()
         try:
-            evaluate(net, truth)
+            evaluate(net, truth, universe="all")
             peaks.append(tracemalloc.get_traced_memory()[1])
         finally:
             tracemalloc.stop()
@@ -155,6 +184,9 @@ def test_report(benchmark, capsys):
             if f"ratio {kind}" in _TIMES:
                 ratio = _TIMES[f"ratio {kind}"]
                 print(f"[bench metrics] evaluate / np.sort, 5k dense {kind}: {ratio:.3f} (target <= 1.5)")
+            if f"null ratio {kind}" in _TIMES:
+                ratio = _TIMES[f"null ratio {kind}"]
+                print(f"[bench metrics] null (100 permutations) / np.sort, 5k dense {kind}: {ratio:.3f} (target ~1)")
         if "sklearn AP" in _TIMES and "evaluate tied" in _TIMES:
             print(f"[bench metrics] sklearn AP / evaluate (tied): {_TIMES['sklearn AP'] / _TIMES['evaluate tied']:.1f}")
         if "memory_ratio" in _TIMES:

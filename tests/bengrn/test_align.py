@@ -126,7 +126,7 @@ def test_omnipath_align_then_evaluate_matches_sklearn(shared_data):
     genes = list(rng.choice(all_genes, 600, replace=False))
     truth, stats = align(edges, genes)
     net = np.round(rng.random((600, 600)), 2)  # heavy ties
-    res = evaluate(net, truth, transpose=True)
+    res = evaluate(net, truth, universe="all", transpose=True)
     off = ~np.eye(600, dtype=bool)
     y, s = truth.toarray()[off], net.T[off]
     assert res["n_positives"] == stats["n_edges_aligned"] - stats["n_self_loops"] == y.sum()

@@ -47,12 +47,15 @@ def universe(network, truth, *, reg_mask=None, self_loops=False, transpose=False
 
 
 def ref_auprc(y, s):
-    """Trapezoid over sklearn's exact PR points, started at (recall 0, precision of the first threshold)."""
+    """Trapezoid over sklearn's exact PR points, started at (recall 0, precision of the first threshold); the last
+    step, into the lowest threshold (absent block / bottom tie), is not interpolated: it counts at the prevalence."""
     p, r, _ = precision_recall_curve(y, s)
     p, r = p[:-1][::-1], r[:-1][::-1]  # drop sklearn's (0, 1) point; order by decreasing threshold
     p = np.concatenate([[p[0]], p])
     r = np.concatenate([[0.0], r])
-    return float(np.sum(np.diff(r) * (p[1:] + p[:-1]) / 2))
+    heights = (p[1:] + p[:-1]) / 2
+    heights[-1] = y.mean()
+    return float(np.sum(np.diff(r) * heights))
 
 
 def ref_topk(y, s):
@@ -88,7 +91,7 @@ OPTIONS = [
 
 
 def resolve(opts, n, seed):
-    """Turn the option spec into evaluate kwargs and the reference's regulator mask."""
+    """Turn the option spec into evaluate kwargs and the reference's regulator mask (universe: tf rows, or all)."""
     opts = dict(opts)
     rng = np.random.default_rng(seed + 1000)
     reg_mask = None
@@ -102,6 +105,8 @@ def resolve(opts, n, seed):
             # names, mixed case and with a TF absent from the network, to exercise name matching
             opts["tf_only"] = [g.lower() for g in np.array(genes)[reg_mask]] + ["NOT_A_GENE"]
             opts["genes"] = genes
+    else:
+        opts["universe"] = "all"
     return opts, reg_mask
 
 
@@ -164,7 +169,7 @@ def test_topk_expectation_matches_permutation_average():
     n = 5
     net = rng.integers(0, 2, size=(n, n)).astype(float)  # two tied blocks only
     truth = sp.csr_matrix(rng.random((n, n)) < 0.3)
-    res = evaluate(net, truth)
+    res = evaluate(net, truth, universe="all")
     y, s = universe(net, truth)
     K = int(y.sum())
     # Enumerate every choice of which tied entries at the K-th score enter the top K (all equally likely).
@@ -176,7 +181,7 @@ def test_topk_expectation_matches_permutation_average():
     tps = [y[above].sum() + y[list(c)].sum() for c in itertools.combinations(tie, need)]
     assert res["tp_at_k"] == pytest.approx(np.mean(tps), rel=1e-12)
     # The result does not depend on where the tied entries sit in the array.
-    res2 = evaluate(net[::-1, ::-1].copy(), sp.csr_matrix(truth.toarray()[::-1, ::-1]))
+    res2 = evaluate(net[::-1, ::-1].copy(), sp.csr_matrix(truth.toarray()[::-1, ::-1]), universe="all")
     assert res2["tp_at_k"] == pytest.approx(res["tp_at_k"], rel=1e-12)
 
 
@@ -213,7 +218,7 @@ def textbook():
 
 def test_perfect_predictor(textbook):
     truth, truth_sp, N, P = textbook
-    res = evaluate(truth.astype(float), truth_sp)
+    res = evaluate(truth.astype(float), truth_sp, universe="all")
     assert res["ap"] == 1.0 and res["auprc"] == 1.0 and res["auroc"] == 1.0
     assert res["precision_at_k"] == 1.0 and res["recall_at_k"] == 1.0
     assert res["epr"] == pytest.approx(N / P)
@@ -224,24 +229,24 @@ def test_perfect_predictor(textbook):
     assert res["fisher_p"] == pytest.approx(1 / comb(N, P), rel=1e-6)
     # Also as a sparse network storing only the true edges (absent entries tied at the bottom), and as a bool matrix.
     for net in (sp.csr_matrix(truth.astype(float)), truth):
-        res_sp = evaluate(net, truth_sp)
+        res_sp = evaluate(net, truth_sp, universe="all")
         assert res_sp["ap"] == 1.0 and res_sp["auroc"] == 1.0 and res_sp["odds_ratio"] == float("inf")
 
 
 def test_inverted_predictor(textbook):
     truth, truth_sp, N, P = textbook
-    res = evaluate(-truth.astype(float), truth_sp)
+    res = evaluate(-truth.astype(float), truth_sp, universe="all")
     prev = P / N
     assert res["auroc"] == 0.0
     assert res["ap"] == pytest.approx(prev)  # one step to recall 1 at precision = prevalence
-    assert res["auprc"] == pytest.approx(prev / 2)  # trapezoid from (0, 0) to (1, prevalence)
+    assert res["auprc"] == pytest.approx(prev)  # the bottom tie holds every positive: (1 - 0) * prevalence
     assert res["precision_at_k"] == 0.0 and res["epr"] == 0.0 and res["odds_ratio"] == 0.0
     assert res["fisher_p"] == 1.0
 
 
 def test_constant_predictor(textbook):
     truth, truth_sp, N, P = textbook
-    res = evaluate(np.full(truth.shape, 0.3), truth_sp)
+    res = evaluate(np.full(truth.shape, 0.3), truth_sp, universe="all")
     prev = P / N
     assert res["ap"] == pytest.approx(prev)
     assert res["auprc"] == pytest.approx(prev)
@@ -250,7 +255,7 @@ def test_constant_predictor(textbook):
     assert res["odds_ratio"] == pytest.approx(1.0)
     assert res["tp_at_k"] == pytest.approx(P * P / N)
     # A sparse network with a single stored entry outside the universe (diagonal) is also constant on the universe.
-    res_sp = evaluate(sp.csr_matrix(([1.0], ([0], [0])), shape=truth.shape), truth_sp)
+    res_sp = evaluate(sp.csr_matrix(([1.0], ([0], [0])), shape=truth.shape), truth_sp, universe="all")
     assert res_sp["auroc"] == 0.5 and res_sp["ap"] == pytest.approx(prev)
 
 
@@ -263,7 +268,7 @@ def test_random_predictor_chance_values():
     P = int(truth.sum() - truth.diagonal().sum())
     aurocs, eprs, aps = [], [], []
     for seed in range(8):
-        res = evaluate(np.random.default_rng(100 + seed).random((n, n)), truth)
+        res = evaluate(np.random.default_rng(100 + seed).random((n, n)), truth, universe="all")
         aurocs.append(res["auroc"])
         eprs.append(res["epr"])
         aps.append(res["ap"] / res["prevalence"])
@@ -282,20 +287,19 @@ def test_sparse_absent_entries_rank_below_negative_scores():
     # Present entries include a negative score; absent entries must still rank below it.
     net = sp.csr_matrix(np.array([[0, -5.0, 0], [0, 0, 0], [2.0, 0, 0]]))
     truth = sp.csr_matrix(np.array([[0, 1, 0], [0, 0, 0], [0, 0, 0]], dtype=bool))
-    res = evaluate(net, truth)
+    res = evaluate(net, truth, universe="all")
     # universe, row-major without the diagonal: (0,1) pos -5, (0,2) absent, (1,0) absent, (1,2) absent, (2,0) 2.0,
     # (2,1) absent; absent entries are given -9 here (below every stored score).
     y = np.array([1, 0, 0, 0, 0, 0])
     s = np.array([-5.0, -9, -9, -9, 2.0, -9])
     assert res["auroc"] == pytest.approx(roc_auc_score(y, s))
     assert res["ap"] == pytest.approx(0.5)
-    # Explicit stored zeros count as present: store a 0.0 at (1, 0), which now ranks above -5.
+    # The zero rule (issue 12): an explicit stored zero is no edge, so a 0.0 stored at (1, 0) scores as absent, below -5.
     net2 = sp.csr_matrix((np.array([-5.0, 0.0, 2.0]), np.array([1, 0, 0]), np.array([0, 1, 2, 3])), shape=(3, 3))
     assert net2.nnz == 3
-    res2 = evaluate(net2, truth)
-    s2 = np.array([-5.0, -9, 0.0, -9, 2.0, -9])
-    assert res2["auroc"] == pytest.approx(roc_auc_score(y, s2))
-    assert res2["auroc"] < res["auroc"]
+    res2 = evaluate(net2, truth, universe="all")
+    assert res2["auroc"] == pytest.approx(roc_auc_score(y, s))
+    assert res2 == res
 
 
 def test_float32_and_integer_networks_match_float64():
@@ -340,12 +344,12 @@ def test_errors():
     bad = net.copy()
     bad[0, 1] = np.inf
     with pytest.raises(ValueError, match="NaN/inf"):
-        evaluate(bad, truth)
+        evaluate(bad, truth, universe="all")
     bad[0, 1] = np.nan
     with pytest.raises(ValueError, match="NaN/inf"):
-        evaluate(bad, truth)
+        evaluate(bad, truth, universe="all")
     with pytest.raises(ValueError, match="NaN/inf"):
-        evaluate(sp.csr_matrix(bad), truth)
+        evaluate(sp.csr_matrix(bad), truth, universe="all")
     with pytest.raises(ValueError, match="genes="):
         evaluate(net, truth, tf_only=["A"])
     with pytest.raises(ValueError, match="selects no regulator"):
@@ -380,12 +384,13 @@ def test_fuzz_small_extreme_cases():
         if reg_mask is not None and not reg_mask.any():
             continue
         kwargs = dict(self_loops=bool(rng.integers(0, 2)), transpose=bool(rng.integers(0, 2)))
+        space = dict(universe="all" if reg_mask is None else "tf")
         y, s = universe(net, sp.csr_matrix(truth), reg_mask=reg_mask, **kwargs)
         if y.sum() == 0 or y.all():
             with pytest.raises(ValueError) if y.sum() == 0 else contextlib.nullcontext():
-                evaluate(net, sp.csr_matrix(truth), tf_only=reg_mask, **kwargs)
+                evaluate(net, sp.csr_matrix(truth), tf_only=reg_mask, **space, **kwargs)
             continue
-        res = evaluate(net, sp.csr_matrix(truth), tf_only=reg_mask, **kwargs)
+        res = evaluate(net, sp.csr_matrix(truth), tf_only=reg_mask, **space, **kwargs)
         assert res["ap"] == pytest.approx(average_precision_score(y, s), rel=1e-10)
         assert res["auroc"] == pytest.approx(roc_auc_score(y, s), rel=1e-10)
         assert res["auprc"] == pytest.approx(ref_auprc(y, s), rel=1e-10, abs=1e-12)
@@ -420,3 +425,28 @@ def test_return_curve_is_pr_curve_of_the_same_ranking(sparse_net):
     np.testing.assert_allclose(r, rs, rtol=1e-12)
     for a, b in zip((p, r, thr), pr_curve(net, truth, tf_only=mask, transpose=True)):
         np.testing.assert_array_equal(a, b)
+
+
+def test_zero_rule_stored_zeros_score_as_absent():
+    """A zero is no edge (issue 12): stored zeros, absent entries and dense zeros give the same numbers."""
+    rng = np.random.default_rng(8)
+    n = 30
+    dense = np.where(rng.random((n, n)) < 0.3, rng.random((n, n)) + 0.01, 0.0)
+    truth = sp.csr_matrix((rng.random((n, n)) < 0.1) | (dense > 0.7))
+    explicit = _with_stored_zeros(dense, rng)
+    assert (explicit.data == 0).sum() > 100
+    ref = evaluate(dense, truth, universe="all")
+    for net in (explicit, sp.csr_matrix(dense)):
+        res, (p, r, thr) = evaluate(net, truth, universe="all", return_curve=True)
+        for key in ("ap", "auprc", "auroc", "epr", "odds_ratio", "tp_at_k"):
+            assert res[key] == pytest.approx(ref[key], rel=1e-12), key
+        assert thr[0] == -np.inf and np.all(thr[1:] > 0)
+    with pytest.raises(ValueError, match="other than zeros"):
+        evaluate(sp.csr_matrix((np.zeros(3), ([0, 1, 2], [1, 2, 0])), shape=(n, n)), truth)
+
+
+def _with_stored_zeros(dense, rng):
+    """A CSR matrix equal to ``dense`` that also stores explicit zeros at random empty positions."""
+    extra = (rng.random(dense.shape) < 0.5) & (dense == 0)
+    rows, cols = np.nonzero((dense != 0) | extra)
+    return sp.csr_matrix((dense[rows, cols], (rows, cols)), shape=dense.shape)
