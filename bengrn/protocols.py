@@ -28,6 +28,7 @@ from bengrn.plots import downsample_curve
 __all__ = ["UNIVERSES", "HELDOUT_RANDOM", "Score", "network_matrix", "universe_options", "score", "score_selected_heads",
            "universe_summary", "heldout_control"]
 
+
 class Score(NamedTuple):
     """Metrics of one (network, truth) pair, the downsampled PR curve (or None), the scoring time and protocol details
     (the head selection for the held-out protocol, else empty)."""

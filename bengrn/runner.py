@@ -181,6 +181,7 @@ def _run_fingerprint(job: _Job, target: AlignedTruth, config: RunConfig) -> str:
         "transpose": config.transpose,
         "heads": job.parameters["heads"],
         "enrich": config.enrich,  # a rerun with --enrich must add the enrichment to finished runs
+        "context_mismatch": job.group.mismatch[target.truth.name],
     })
 
 

@@ -46,7 +46,7 @@ class AlignedTruth:
     sha256: str
 
     def provenance(self) -> dict:
-        """What a result records about its truth (the alignment stats without their gene masks)."""
+        """What a result records about its truth."""
         return {**self.truth.info, "aligned_sha256": self.sha256, "n_edges_aligned": int(self.matrix.nnz)}
 
     def alignment(self) -> dict:
