@@ -26,6 +26,7 @@ from anndata import AnnData
 
 from . import edges as _edges
 from ._checks import NetworkKeyError, check_genes, check_key, check_network, metadata_to_json
+from ._legacy import LegacyAccessors
 from ._files import atomic_path
 
 logger = logging.getLogger(__name__)
@@ -42,7 +43,7 @@ def _now() -> str:
     return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
 
 
-class GRnnData(AnnData):
+class GRnnData(LegacyAccessors, AnnData):
     """AnnData (cells x genes; may have 0 cells) holding named gene x gene networks in ``varp``.
 
     Parameters

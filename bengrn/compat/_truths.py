@@ -14,7 +14,8 @@ from anndata import AnnData
 
 import ground_truths
 from grnndata import DEFAULT_KEY
-from grnndata.compat import GRNAnnData, deprecated
+from grnndata._legacy import deprecated
+from grnndata.compat import GRNAnnData
 
 from ..alignment import align
 
