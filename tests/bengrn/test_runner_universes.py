@@ -268,3 +268,38 @@ def test_the_printed_tables_fit_80_columns_and_show_n_pos_z_and_flags(universes)
     assert "+6.6" in text and "-1.0" in text and "+12.3" in text
     assert all(word in text for word in ("edges", "regs", "hits", "context"))
     assert str(run["metrics"]["n_positives"]) in text
+
+
+def test_the_truth_universe_is_the_truths_own_protocol(shared_data, tmp_path):
+    # McCalla et al. assayed a few TFs and measured a gene universe per dataset: those, not all genes, are scored.
+    (run,) = run_benchmark(RunConfig(methods=["random"], truths=["mccalla-hesc"], out=tmp_path, n_genes=5000,
+                                     n_cells=50, n_null=0, seed=0, progress=False))
+    protocol = ground_truths.load("mccalla-hesc").attrs["protocol"]
+    net = grnndata.read_h5ad(tmp_path / run["provenance"]["network_file"])
+    genes = {str(g).upper() for g in net.genes}
+    regulators = genes & {str(g).upper() for g in protocol["regulators"]}
+    targets = genes & {str(g).upper() for g in protocol["targets"]}
+    m = run["metrics"]
+    assert m["n_regulators"] == len(regulators) and m["n_targets"] == len(targets)
+    # Fewer regulators than the truth has among these genes: the unassayed ones' edges are left out, and counted.
+    assert len(regulators) < run["provenance"]["alignment"]["n_regulators_in_common"]
+    assert run["universe"]["n_truth_edges_removed"] > 0
+    assert m["n_universe"] == len(regulators) * len(targets) - len(regulators & targets)
+    assert run["universe"]["n_truth_edges_removed"] == run["provenance"]["truth"]["n_edges_aligned"] - m["n_positives"]
+
+
+def test_a_k562_truth_on_hesc_cells_is_flagged(shared_data, tmp_path):
+    (run,) = run_benchmark(RunConfig(methods=["random"], truths=["k562-chipseq"], data="chen-hesc", out=tmp_path,
+                                     n_genes=1000, n_cells=50, n_null=0, seed=0, progress=False))
+    assert run["context"]["truth"]["cell_line"] == "K562"
+    assert run["context"]["dataset"]["cell_type"] == "embryonic stem cell"
+    assert run["context"]["mismatch"] == ["cell type: truth chronic myelogenous leukemia, cells embryonic stem cell"]
+    assert "context_mismatch" in run["metrics"]["flags"]
+
+
+def test_truths_are_scored_on_their_matched_dataset():
+    from bengrn.prepare import DEFAULT_DATASET, dataset_for
+
+    assert dataset_for("gwps") == dataset_for("k562-chipseq") == "k562-controls"
+    assert dataset_for("mccalla-hesc") == "chen-hesc" and dataset_for("omnipath") == DEFAULT_DATASET
+    assert dataset_for("gwps", "cells.h5ad") == "cells.h5ad"
