@@ -5,8 +5,8 @@ A run is identified by ``(method, truth, dataset, celltype)``. For every metric 
 - higher-is-better metrics (``ap``, ``auprc``, ``auroc``, ``epr``, ``odds_ratio``, ``precision*``, ``recall*``)
   *regress* when ``baseline - now`` exceeds the tolerance; lower-is-better ones (``fisher_p``) when ``now - baseline``
   does;
-- counts (``k``, ``n_positives``, ``n_universe``, any ``n_*``, and any metric stored as a JSON integer) must match
-  exactly;
+- counts (``k``, ``n_positives``, ``n_universe``, any ``n_*``, and any metric stored as a JSON integer) and labels
+  (``universe``, the ``flags`` list) must match exactly;
 - other floats (``prevalence``, ``auprc_random`` and unknown metrics) describe the benchmark itself rather than the
   method: they must stay within the tolerance in both directions (status ``changed``).
 
@@ -51,7 +51,8 @@ HIGHER_IS_BETTER = {"ap", "auprc", "auroc", "epr", "odds_ratio", "precision", "r
 LOWER_IS_BETTER = {"fisher_p"}
 COUNT_METRICS = {"k", "n_positives", "n_universe"}
 # Parameters that must agree for a comparison to mean anything.
-COMPARED_PARAMETERS = ("seed", "n_cells", "n_genes", "tf_only", "transpose", "heads", "method_options", "celltype_key")
+COMPARED_PARAMETERS = ("seed", "n_cells", "n_genes", "tf_only", "universe", "n_null", "transpose", "heads",
+                       "method_options", "celltype_key")
 
 
 @dataclass(frozen=True)
@@ -173,6 +174,8 @@ def _as_float(v: Any) -> float:
 
 
 def _compare_metric(metric: str, base: Any, now: Any, tol: Tolerance) -> tuple[float | None, str, str]:
+    if isinstance(base, (str, list)):  # labels (universe) and flags describe the benchmark: they must not change
+        return None, "exact", "ok" if base == now else "mismatch"
     kind = direction(metric, base)
     b, n = _as_float(base), _as_float(now)
     if kind == "exact":
