@@ -37,7 +37,7 @@ __all__ = ["benchmark", "Results", "NETWORK_OPTIONS"]
 
 #: Options of :func:`benchmark` that say how existing networks are read and scored (see :func:`read_network`).
 NETWORK_OPTIONS = ("key", "layout", "source", "target", "weight", "genes", "signed")
-_OTHER_OPTIONS = ("callback", "log_y")
+_OTHER_OPTIONS = ("callback",)
 _RUN_OPTIONS = tuple(f.name for f in dataclasses.fields(RunConfig)
                      if f.name not in ("methods", "truths", "out", "data", "universe", "n_null", "seed"))
 
@@ -216,8 +216,8 @@ def benchmark(data=None, methods: str | Sequence[str] = (), networks=None, truth
         For networks: ``key``, ``layout``, ``source``, ``target``, ``weight`` (how files are read), ``genes`` (a list
         or a one-gene-per-line file: the scoring universe, instead of ``data``), ``signed`` (rank by signed weight).
         For methods: the fields of :class:`bengrn.runner.RunConfig` (``n_cells``, ``n_genes``, ``celltype_key``,
-        ``heads``, ``method_options``, ...); ``transpose`` and ``force`` apply to both. ``callback(event, info)``
-        receives progress events; ``log_y`` draws the PR plots with a log precision axis.
+        ``heads``, ``method_options``, ...); ``transpose``, ``force`` and ``log_y`` (PR plots with a log precision
+        axis) apply to both. ``callback(event, info)`` receives progress events.
 
     Returns
     -------
@@ -241,7 +241,7 @@ def benchmark(data=None, methods: str | Sequence[str] = (), networks=None, truth
         score_options = ScoreOptions(universe=universe, n_null=n_null, seed=seed,
                                      signed=bool(net_options.get("signed", False)),
                                      transpose=bool(run_options.get("transpose", False)))
-        truth_data = [load_truth(t) for t in truths_]
+        truth_data = [load_truth(t, progress=callback) for t in truths_]
         genes, dataset = _universe_genes(data, net_options.get("genes"))
         loaded = _load_networks(networks, net_options, genes)
         runs += score_networks(loaded, truth_data, store, options=score_options, dataset=dataset, callback=callback)

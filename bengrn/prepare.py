@@ -166,13 +166,18 @@ def _looks_like_file(spec: str) -> bool:
     return path.suffix in (".h5ad", ".h5") or os.sep in str(spec) or path.exists()
 
 
-def load_data(spec: str) -> tuple[Any, dict]:
-    """Load a dataset from an ``.h5ad`` path or a ``ground_truths`` dataset name.
+def load_data(spec: "str | anndata.AnnData") -> tuple[Any, dict]:
+    """Load a dataset from an ``.h5ad`` path or a ``ground_truths`` dataset name (or take an in-memory AnnData).
 
     Returns the AnnData and a provenance dict (``name``, ``source``, ``checksum``, ``organism``, ``n_cells_total``,
     ``n_genes_total``).
     """
-    if _looks_like_file(spec):
+    if isinstance(spec, anndata.AnnData):  # in memory: named by its uns["dataset"]["name"], never modified
+        meta = spec.uns.get("dataset", {})
+        name = meta.get("name") if isinstance(meta, dict) else None
+        adata = spec if spec.var_names.is_unique else spec.copy()
+        info = {"name": str(name or "adata"), "source": "AnnData in memory", "checksum": None}
+    elif _looks_like_file(spec):
         path = Path(spec)
         if not path.is_file():
             raise BenchmarkError(f"--data file {str(spec)!r} not found (give an .h5ad path or a dataset name)")

@@ -49,7 +49,7 @@ class RunConfig:
     methods: list[str]
     truths: list[str]
     out: Path = Path("bengrn-results")
-    data: str | None = None
+    data: Any = None  # an .h5ad path, a dataset name or an AnnData
     celltype_key: str | None = None
     n_cells: int | None = 1024
     n_genes: int | None = 5000
@@ -64,6 +64,7 @@ class RunConfig:
     force: bool = False
     method_options: dict[str, dict[str, Any]] = field(default_factory=dict)
     progress: bool = True
+    log_y: bool = False  # PR plots with a log precision axis
 
     def __post_init__(self) -> None:
         self.out = Path(self.out)
@@ -344,25 +345,27 @@ def _run_job(job: _Job, config: RunConfig, store: Store, callback: ProgressCallb
 
 
 # --------------------------------------------------------------------------------------------- the grid
-def run_benchmark(config: RunConfig, callback: ProgressCallback | None = None) -> list[dict]:
+def run_benchmark(config: RunConfig, callback: ProgressCallback | None = None, *,
+                  store: Store | None = None) -> list[dict]:
     """Run (or resume) the benchmark grid and write every output; returns the runs in plan order.
 
     Plan order: method, truth, cell type. ``callback(event, info)`` receives ``"plan"`` (``total``,
     ``n_networks``), ``"infer_start"`` / ``"infer_end"`` (``method``, ``dataset``, ``celltype``, ``seconds``,
     ``reused``), ``"method_progress"`` (the same keys, the method's ``step`` and its ``done`` / ``total``) and
-    ``"cell_done"`` (``method``, ``truth``, ``celltype``, ``skipped``).
+    ``"cell_done"`` (``method``, ``truth``, ``celltype``, ``skipped``). ``store`` replaces the ``config.out`` folder
+    (``bengrn.benchmark(out=None)`` passes one that keeps everything in memory).
     """
     minfos = method_infos(config.methods, config.truths, scheduler=config.scheduler, heads=config.heads)
-    store = Store(config.out, force=config.force)
+    store = Store(config.out, force=config.force) if store is None else store
     dataset_of = {t: dataset_for(t, config.data) for t in config.truths}
-    truths = {t: load_truth(t) for t in config.truths}
-    groups = {
-        spec: _prepare_dataset(spec, [truths[t] for t in config.truths if dataset_of[t] == spec], minfos, config)
-        for spec in dict.fromkeys(dataset_of.values())
-    }
+    key = {t: spec if isinstance(spec, str) else id(spec) for t, spec in dataset_of.items()}  # an AnnData: by id
+    truths = {t: load_truth(t, progress=callback) for t in config.truths}  # download events reach the callback
+    specs = {key[t]: dataset_of[t] for t in config.truths}
+    groups = {k: _prepare_dataset(spec, [truths[t] for t in config.truths if key[t] == k], minfos, config)
+              for k, spec in specs.items()}
     jobs = [_job(m, minfos[m], group, config, store) for m in config.methods
             for spec_groups in groups.values() for group in spec_groups]
-    plan_keys = [(m, t, g.prep.celltype) for m in config.methods for t in config.truths for g in groups[dataset_of[t]]]
+    plan_keys = [(m, t, g.prep.celltype) for m in config.methods for t in config.truths for g in groups[key[t]]]
     _emit(callback, "plan", total=len(plan_keys), n_networks=len(jobs))
 
     runs: dict[tuple, dict] = {}
@@ -373,5 +376,5 @@ def run_benchmark(config: RunConfig, callback: ProgressCallback | None = None) -
                                                          runs[k]["universe"]["heldout"] else []))]
     _warn_flags(ordered)
     store.write_results(ordered)
-    write_pr_plots(ordered, store.plots, pr_plot_name)
+    write_pr_plots(ordered, store.plots, pr_plot_name, log_y=config.log_y)
     return ordered

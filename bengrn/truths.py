@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 import logging
 from dataclasses import dataclass
-from typing import Any, Iterator, Sequence
+from typing import Any, Callable, Iterator, Sequence
 
 import numpy as np
 import scipy.sparse as sp
@@ -66,10 +66,11 @@ def ground_truths_errors(what: str) -> Iterator[None]:
         raise BenchmarkError(f"{what}: {message}") from exc
 
 
-def load_truth(name: str) -> TruthData:
-    """``ground_truths.load(name)`` with the provenance fields every result records."""
+def load_truth(name: str, progress: Callable[[str, dict], None] | None = None) -> TruthData:
+    """``ground_truths.load(name)`` with the provenance fields every result records; ``progress`` gets its download
+    events."""
     with ground_truths_errors(f"could not load truth {name!r}"):
-        df = ground_truths.load(name)
+        df = ground_truths.load(name, progress=progress)
     attrs = dict(df.attrs)
     context = dict(attrs.get("context") or {})
     info = {

@@ -92,6 +92,8 @@ def run(
         None, "--method-option", "-O", help="KEY=VALUE for every method with that option, or METHOD:KEY=VALUE."),
     force: bool = typer.Option(False, "--force", help="Recompute everything instead of resuming."),
     progress: bool = typer.Option(True, "--progress/--no-progress", help="Show progress bars."),
+    log_y: bool = typer.Option(False, "--log-y", help="PR plots with a log precision axis."),
+    wide: bool = typer.Option(False, "--wide", help="Also print ap, EPR and the prevalence (wider than 80 columns)."),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Log each step."),
     debug: bool = typer.Option(False, "--debug", help="Show tracebacks."),
 ) -> None:
@@ -109,12 +111,13 @@ def run(
         n_cells=n_cells or None, n_genes=n_genes or None, tf_only=tf_only, universe=universe, n_null=n_null,
         transpose=transpose, heads=heads,
         seed=seed, scheduler=scheduler, enrich=enrich, force=force, method_options=options, progress=progress,
+        log_y=log_y,
     )
     bars = ProgressBars() if progress else None
     with log_to_stderr(verbose), bars or contextlib.nullcontext():
         runs = run_benchmark(config, callback=bars)
     stdout = console()
-    for table in summary_tables(runs, seed=seed):
+    for table in summary_tables(runs, seed=seed, wide=wide):
         stdout.print(table)
         stdout.print()
     for line in flag_legend(runs):

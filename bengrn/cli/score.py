@@ -42,7 +42,7 @@ def score(
     seed: int = typer.Option(0, help="Seed of the null's permutations."),
     out: Path = typer.Option(Path("bengrn-score"), "--out", "-o", help="Output directory."),
     log_y: bool = typer.Option(False, "--log-y", help="PR plots with a log precision axis."),
-    wide: bool = typer.Option(False, "--wide", help="Print every headline metric (wider than 80 columns)."),
+    wide: bool = typer.Option(False, "--wide", help="Also print ap, EPR and the prevalence (wider than 80 columns)."),
     force: bool = typer.Option(False, "--force", help="Score again instead of reusing finished runs."),
     cache_dir: Optional[Path] = typer.Option(None, help="ground_truths cache directory."),
     progress: bool = typer.Option(True, "--progress/--no-progress", help="Show a progress bar."),

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import contextlib
-import json
 from pathlib import Path
 from typing import List, Optional
 
@@ -15,7 +14,6 @@ from bengrn.cli.progress import ProgressBars
 from bengrn.cli.tables import print_json
 from bengrn.errors import BenchmarkError, UnknownNameError
 from bengrn.truths import ground_truths_errors
-from grnndata._json import to_jsonable
 
 __all__ = ["truths_app"]
 
@@ -64,42 +62,17 @@ def truths_list(
     stdout.print("datasets: " + ", ".join(datasets))
 
 
-# Fields of `truths info` shown first, in this order; the rest follow.
-_INFO_FIRST = ("name", "description", "organism", "directed", "n_edges", "cached", "version", "url", "citation")
-
-
-def _fields(label: str, value) -> list[tuple[str, str]]:
-    """(label, text) rows of one info field; nested dicts and lists of dicts become ``a.b`` / ``a[0].b`` rows."""
-    if isinstance(value, dict) and value:
-        return [row for k, v in value.items() for row in _fields(f"{label}.{k}", v)]
-    if isinstance(value, list) and any(isinstance(v, dict) for v in value):
-        return [row for i, v in enumerate(value) for row in _fields(f"{label}[{i}]", v)]
-    if isinstance(value, list):
-        return [(label, ", ".join(map(str, value)))]
-    return [(label, value if isinstance(value, str) else json.dumps(to_jsonable(value)))]
-
-
 @truths_app.command("info")
 @user_errors
 def truths_info(
     name: str = typer.Argument(..., help="Ground-truth name."),
     cache_dir: Optional[Path] = _CACHE_DIR,
-    as_json: bool = typer.Option(False, "--json", help="Print the info document as JSON."),
+    as_json: bool = typer.Option(False, "--json", help="One compact JSON line (the default is indented JSON)."),
 ) -> None:
-    """Show a ground truth's description, protocol, source, version, checksum and cache state."""
+    """Show a ground truth's description, protocol, source, version, checksum and cache state (JSON)."""
     use_cache_dir(cache_dir)
     _check_truths([name])
-    info = ground_truths.info(name)
-    if as_json:
-        print_json(info)
-        return
-    table = Table(title=f"truth {name}", show_header=False)
-    table.add_column("field", no_wrap=True, style="bold")
-    table.add_column("value", ratio=1, overflow="fold")
-    for key in [k for k in _INFO_FIRST if k in info] + [k for k in info if k not in _INFO_FIRST]:
-        for label, text in _fields(key, info[key]):
-            table.add_row(label, text)
-    console().print(table)
+    print_json(ground_truths.info(name), indent=None if as_json else 2)
 
 
 @truths_app.command("fetch")
