@@ -26,7 +26,7 @@ from bengrn.errors import BenchmarkError
 from bengrn.networks import LoadedNetwork, network_name, read_genes, read_network
 from bengrn.prepare import load_data
 from bengrn.results import flatten_run, read_results
-from bengrn.runner import RunConfig, run_benchmark
+from bengrn.runner import RunConfig, run_benchmark, warn_flags
 from bengrn.scorer import ScoreOptions, describe_dataset, score_networks
 from bengrn.store import Store, network_file_name, pr_plot_name
 from bengrn.truths import load_truth
@@ -244,7 +244,9 @@ def benchmark(data=None, methods: str | Sequence[str] = (), networks=None, truth
         truth_data = [load_truth(t, progress=callback) for t in truths_]
         genes, dataset = _universe_genes(data, net_options.get("genes"))
         loaded = _load_networks(networks, net_options, genes)
-        runs += score_networks(loaded, truth_data, store, options=score_options, dataset=dataset, callback=callback)
+        scored = score_networks(loaded, truth_data, store, options=score_options, dataset=dataset, callback=callback)
+        warn_flags(scored)
+        runs += scored
     if store.plots is not None and (networks or options.get("log_y")):
         # the runner wrote its own runs; the files hold every run of this benchmark
         store.write_results(runs)

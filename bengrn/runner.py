@@ -31,7 +31,7 @@ from grnndata._odeps import EXTRAS, missing_dependency
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["RunConfig", "run_benchmark"]
+__all__ = ["RunConfig", "run_benchmark", "warn_flags"]
 
 ProgressCallback = Callable[[str, dict], None]
 
@@ -294,7 +294,8 @@ def _flag_context(result: Score) -> None:
         metrics_["flags"] = [*metrics_["flags"], "context_mismatch"]
 
 
-def _warn_flags(runs: list[dict]) -> None:
+def warn_flags(runs: list[dict]) -> None:
+    """Log a warning for every run whose benchmark cannot support a verdict (its flags)."""
     for run in runs:
         if run["metrics"]["flags"]:
             logger.warning("%s x %s (%s, universe %s): %s", run["method"], run["truth"], run["dataset"],
@@ -374,7 +375,7 @@ def run_benchmark(config: RunConfig, callback: ProgressCallback | None = None, *
     # A held-out row is followed by its own random control on the very same rows (a table never mixes universes).
     ordered = [r for k in plan_keys for r in (runs[k], *([heldout_control(runs[k])] if
                                                          runs[k]["universe"]["heldout"] else []))]
-    _warn_flags(ordered)
+    warn_flags(ordered)
     store.write_results(ordered)
     write_pr_plots(ordered, store.plots, pr_plot_name, log_y=config.log_y)
     return ordered

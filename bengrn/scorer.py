@@ -149,6 +149,9 @@ def score_networks(networks: Sequence[LoadedNetwork], truths: Sequence[TruthData
         for truth in truths:
             target = align_groups(truth, [prep], prep.genes)[0]
             mismatch = context_mismatch(truth.info["context"], prep.context)
+            if mismatch:
+                logger.warning("truth %s and network %s (%s) do not share a context (%s): their verdicts are flagged "
+                               "context_mismatch", truth.name, loaded.name, prep.dataset, "; ".join(mismatch))
             fp = fingerprint({"network": prep.input_sha256, "truth": truth.name, "truth_checksum":
                               truth.info.get("checksum"), "truth_aligned_sha256": target.sha256, "dataset": prep.dataset,
                               "parameters": _parameters(loaded, options), "context_mismatch": mismatch})

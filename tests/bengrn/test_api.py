@@ -154,3 +154,44 @@ def test_benchmark_errors_say_what_to_do():
         bengrn.benchmark(networks={"x": TOY.network}, truths=TRUTH, universe="pairs")
     with pytest.raises(BenchmarkError, match="unknown plot kind"):
         bengrn.benchmark(networks={"x": TOY.network}, truths=TRUTH, n_null=0).plot("bars")
+
+
+def test_score_runs_have_the_schema_of_runner_runs(tmp_path):
+    res = bengrn.benchmark(TOY.adata, methods=["random"], networks={"planted": TOY.network}, truths=TRUTH,
+                           n_null=5, n_cells=None, n_genes=None)
+    inferred, scored = res.runs
+    assert set(inferred) == set(scored)
+    assert set(inferred["metrics"]) == set(scored["metrics"])
+    assert set(inferred["universe"]) == set(scored["universe"]) and set(inferred["context"]) == set(scored["context"])
+    assert set(inferred["provenance"]) <= set(scored["provenance"])
+    assert set(scored["provenance"]) - set(inferred["provenance"]) == {"network"}
+    assert set(inferred["provenance"]["parameters"]) == set(scored["provenance"]["parameters"])
+    assert list(res.table.columns[:4]) == ["method", "truth", "dataset", "celltype"]
+    assert set(bengrn.Results([inferred]).table.columns) == set(bengrn.Results([scored]).table.columns)
+
+
+def test_truth_downloads_and_the_plan_reach_the_callback(monkeypatch):
+    events = []
+    load = ground_truths.load
+
+    def downloading_load(name, *, progress=None, **options):
+        if progress is not None:
+            progress("download", {"url": f"https://example.org/{name}.tsv", "done": 7, "total": 7})
+        return load(name, progress=progress, **options)
+
+    monkeypatch.setattr(ground_truths, "load", downloading_load)
+    bengrn.benchmark(TOY.adata, methods=["random"], networks={"planted": TOY.network}, truths=TRUTH, n_null=0,
+                     n_cells=None, n_genes=None, callback=lambda event, info: events.append((event, info)))
+    downloads = [info for event, info in events if event == "download"]
+    assert len(downloads) == 2 and downloads[0]["url"].endswith(f"{TRUTH}.tsv")  # runner's and scorer's loads
+    assert [e for e, _ in events].count("plan") == 2 and [e for e, _ in events].count("cell_done") == 2
+
+
+def test_a_mouse_network_against_a_human_truth_is_flagged(caplog):
+    genes = [g[:1] + g[1:].lower() for g in TOY.network.var_names]  # Sox2, Pou5f1, ...: mouse symbols
+    mouse = grnndata.from_matrix(TOY.network.network("GRN"), genes)
+    run = bengrn.benchmark(networks={"mouse": mouse}, truths=TRUTH, n_null=0).runs[0]
+    assert "context_mismatch" in run["metrics"]["flags"]
+    assert run["context"]["mismatch"] == ["organism: truth human, cells mouse"]
+    assert run["metrics"]["n_positives"] == len(TOY.truth)  # the symbol rule still aligns every edge
+    assert "do not share a context" in caplog.text
