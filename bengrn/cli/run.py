@@ -11,7 +11,7 @@ import typer
 from bengrn import methods as registry
 from bengrn.cli.app import app, console, log_to_stderr, split_list, use_cache_dir, user_errors
 from bengrn.cli.progress import ProgressBars
-from bengrn.cli.tables import flag_legend, summary_tables
+from bengrn.cli.tables import WIDE_PRINT, flag_legend, summary_tables
 from bengrn.errors import BenchmarkError
 from bengrn.plan import validate_names
 from bengrn.runner import RunConfig, run_benchmark
@@ -118,7 +118,7 @@ def run(
         runs = run_benchmark(config, callback=bars)
     stdout = console()
     for table in summary_tables(runs, seed=seed, wide=wide):
-        stdout.print(table)
+        stdout.print(table, **WIDE_PRINT if wide else {})
         stdout.print()
     for line in flag_legend(runs):
         stdout.print(f"flag {line}")

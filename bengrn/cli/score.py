@@ -10,7 +10,7 @@ import typer
 from bengrn.api import benchmark
 from bengrn.cli.app import app, console, log_to_stderr, split_list, use_cache_dir, user_errors
 from bengrn.cli.progress import ProgressBars
-from bengrn.cli.tables import flag_legend, summary_tables
+from bengrn.cli.tables import WIDE_PRINT, flag_legend, summary_tables
 from bengrn.networks import LAYOUTS, network_name
 
 __all__ = ["score"]
@@ -68,7 +68,7 @@ def score(
         )
     stdout = console()
     for table in summary_tables(results.runs, seed=seed, wide=wide):
-        stdout.print(table)
+        stdout.print(table, **WIDE_PRINT if wide else {})
         stdout.print()
     for line in flag_legend(results.runs):
         stdout.print(f"flag {line}")

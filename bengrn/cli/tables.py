@@ -16,14 +16,16 @@ from bengrn.plots import run_universe
 from bengrn.results import format_value
 from grnndata._json import decode_value, to_jsonable
 
-__all__ = ["HEADLINE", "WIDE", "FLAG_CODES", "print_json", "summary_tables", "flag_legend", "compare_rows",
-           "compare_table", "diff_table"]
+__all__ = ["HEADLINE", "WIDE", "WIDE_PRINT", "FLAG_CODES", "print_json", "summary_tables", "flag_legend",
+           "compare_rows", "compare_table", "diff_table"]
 
 # Headline metrics of the printed summary, each with its null z-score (results.csv has every metric): the paper's
 # AUPRC, AUROC and the odds ratio at K (the paper's "EPR").
 HEADLINE = (("auprc", "auprc"), ("auroc", "auroc"), ("odds_ratio", "OR"))
-# --wide adds the other metrics that have a null, and the prevalence (the AUPRC of a random ranking).
+# --wide adds the other metrics that have a null, and the prevalence (the AUPRC of a random ranking); such a table is
+# printed at its own width (the terminal wraps it) rather than cropped to the terminal's.
 WIDE = HEADLINE + (("ap", "ap"), ("epr", "EPR"))
+WIDE_PRINT = {"width": 200, "crop": False}
 # Short names of the flags in the table; the legend under it says what they mean.
 FLAG_CODES = {"few_truth_edges": "edges", "few_regulators": "regs", "few_expected_hits": "hits",
               "context_mismatch": "context"}

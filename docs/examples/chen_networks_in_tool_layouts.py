@@ -1,7 +1,7 @@
 """Write one real network in the file layouts of other tools, to try ``bengrn score`` on (docs/cli.md, ``score``).
 
 The network: Pearson correlation of the Chen hESC cells (``chen-hesc``, 5,000 most variable genes, all cells, seed 0,
-log-normalised as ``bengrn run`` prepares them), TF rows only (``ground_truths.tf_list("human")``), as GRN tools that
+log-normalised as ``bengrn run``'s methods normalise them), TF rows only (``ground_truths.tf_list("human")``), as GRN tools that
 take a TF list report it. Written as
 
 - ``adjacencies.tsv``: pySCENIC / arboreto (``TF, target, importance`` = |r|, sorted by importance, tab-separated);
@@ -31,7 +31,8 @@ def main(out: Path) -> None:
     adata, info = load_data("chen-hesc")
     prep = prepare_groups(adata, info, celltype_key=None, n_cells=None, n_genes=5000, seed=0)[0]
     genes = np.asarray(prep.genes, dtype=object)
-    x = log_normalize(prep.adata.X, dtype=np.float64)
+    # as bengrn's methods normalise: each cell scaled by its total counts over all genes of the dataset
+    x = log_normalize(prep.adata.X, dtype=np.float64, totals=prep.adata.obs["total_counts"].to_numpy())
     r = np.corrcoef(x, rowvar=False)
     np.fill_diagonal(r, 0.0)
     tf_rows = np.flatnonzero(symbol_key(genes).isin(symbol_key(ground_truths.tf_list("human"))))
