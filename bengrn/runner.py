@@ -21,6 +21,8 @@ import numpy as np
 import ground_truths
 from bengrn import enrichment, methods
 from bengrn.errors import BenchmarkError, UnknownNameError
+from bengrn.inputs import check_loaded_dataset
+from bengrn.lock import exclusive_out
 from bengrn.plots import write_pr_plots
 from bengrn.prepare import PreparedData, dataset_for, load_data, prepare_groups
 from bengrn.protocols import Score, network_matrix, score, score_selected_heads
@@ -104,6 +106,7 @@ def _plan(config: RunConfig) -> dict[str, dict]:
     if config.heads == "select" and "scprint" not in config.methods:
         logger.warning("--heads select only applies to scprint, which is not in the methods")
     minfos = {m: methods.info(m) for m in config.methods}
+    config.method_options = {m: methods.validate_options(m, o) for m, o in config.method_options.items()}
     for m, minfo in minfos.items():
         _check_dependencies(m, minfo, config.scheduler)
     return minfos
@@ -152,6 +155,7 @@ def _prepare_dataset(spec: str, truths: list[TruthData], minfos: dict[str, dict]
                      config: RunConfig) -> list[_Group]:
     """Load one dataset, prepare its groups and align each of its truths to every group."""
     adata, info = load_data(spec)
+    check_loaded_dataset(adata, info["name"], truths)
     logger.info("dataset %s: %d cells x %d genes (%s)", info["name"], adata.n_obs, adata.n_vars, info["organism"])
     full_genes = [str(g) for g in adata.var_names]
     preps = prepare_groups(adata, info, celltype_key=config.celltype_key, n_cells=config.n_cells,
@@ -356,6 +360,7 @@ def _run_job(job: _Job, config: RunConfig, store: Store, callback: ProgressCallb
 
 
 # --------------------------------------------------------------------------------------------- the grid
+@exclusive_out
 def run_benchmark(config: RunConfig, callback: ProgressCallback | None = None) -> list[dict]:
     """Run (or resume) the benchmark grid and write every output; returns the runs in plan order.
 
