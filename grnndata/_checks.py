@@ -10,6 +10,7 @@ validator                 input kind
 :func:`check_genes`       gene names (unique strings)
 :func:`check_key`         a network key (an HDF5 group name)
 :func:`check_network`     a gene x gene network for ``varp`` (dense, sparse, per-head stack, DataFrame)
+:func:`check_sparse_structure`  any scipy sparse matrix (indices/indptr in bounds) before arithmetic
 :func:`check_matrix`      a 2-D score or label matrix (metrics, enrichment)
 :func:`as_network`        "a network" in any accepted form (GRnnData/AnnData + key, DataFrame, matrix + genes)
 :func:`check_expression`  a cells x genes expression matrix (finite; non-negative for counts)
@@ -33,6 +34,7 @@ from ._json import to_jsonable
 
 __all__ = [
     "NetworkKeyError", "MissingColumnsError", "examples", "check_genes", "check_key", "check_network", "check_matrix",
+    "check_sparse_structure", "eliminate_zeros",
     "as_network", "check_expression", "check_adata", "check_edge_table", "metadata_to_json",
 ]
 
@@ -108,17 +110,46 @@ def _check_finite_dense(arr: np.ndarray, key: str) -> None:
     bad = _count_not_finite(arr)
     if bad:
         raise ValueError(
-            f"network {key!r} contains {bad} NaN/inf score(s); replace them "
+            f"network {key} contains {bad} NaN/inf score(s); replace them "
             "(e.g. np.nan_to_num(matrix, nan=0.0)) before adding the network"
         )
 
 
-def check_network(matrix: Any, genes: pd.Index, key: str) -> np.ndarray | sp.spmatrix | sp.sparray:
+def check_sparse_structure(matrix: Any, name: str) -> Any:
+    """Full structural check of a scipy sparse matrix (``check_format(full_check=True)``) before any arithmetic.
+
+    A CSR/CSC whose ``indices`` point outside the matrix or whose ``indptr`` is not monotone (a damaged file) would
+    otherwise crash scipy's C code; COO/LIL/... are converted to CSR, which checks their coordinates.
+    """
+    try:
+        if matrix.format in ("csr", "csc"):
+            matrix.check_format(full_check=True)
+            return matrix
+        return matrix.tocsr()
+    except (ValueError, TypeError, IndexError) as err:
+        raise ValueError(
+            f"{name} is not a valid sparse {matrix.format.upper()} matrix ({err}); it is corrupt (e.g. a damaged "
+            ".h5ad file or hand-edited index arrays): re-create it from its source"
+        ) from err
+
+
+def eliminate_zeros(matrix: Any) -> Any:
+    """The zero rule: a zero is no edge. Stored zeros of a sparse matrix are removed (in a copy; the input is kept)."""
+    if sp.issparse(matrix) and matrix.nnz and not matrix.data.all():
+        matrix = matrix.copy()
+        matrix.eliminate_zeros()
+    return matrix
+
+
+def check_network(
+    matrix: Any, genes: pd.Index, key: str, *, where: str = ""
+) -> np.ndarray | sp.spmatrix | sp.sparray:
     """Validate a network for ``genes`` and return it in a form ``varp`` stores (without copying when possible).
 
     Accepts a dense array of shape (genes, genes) or (genes, genes, heads), a 2-D scipy sparse matrix/array
-    (COO/LIL/... are converted to CSR; CSR/CSC are kept as they are) or a ``pd.DataFrame`` whose index and
-    columns are the genes (reordered to ``genes``).
+    (structure fully checked; COO/LIL/... are converted to CSR; CSR/CSC are kept as they are, stored zeros removed)
+    or a ``pd.DataFrame`` whose index and columns are the genes (reordered to ``genes``). ``where`` (e.g.
+    ``" in adata.varp"``) says where the network came from in error messages.
     """
     n = len(genes)
     if isinstance(matrix, pd.DataFrame):
@@ -130,21 +161,20 @@ def check_network(matrix: Any, genes: pd.Index, key: str) -> np.ndarray | sp.spm
         matrix = matrix.loc[genes, genes].to_numpy()
     if sp.issparse(matrix):
         if matrix.ndim != 2:
-            raise ValueError(f"sparse network {key!r} must be 2-D, got {matrix.ndim}-D")
-        if matrix.format not in ("csr", "csc"):
-            matrix = matrix.tocsr()
+            raise ValueError(f"sparse network {key!r}{where} must be 2-D, got {matrix.ndim}-D")
+        matrix = check_sparse_structure(matrix, f"network {key!r}{where}")
         _check_numeric(matrix.dtype, key)
         if matrix.shape != (n, n):
             raise ValueError(
-                f"network {key!r} has shape {matrix.shape} but there are {n} genes; "
+                f"network {key!r}{where} has shape {matrix.shape} but there are {n} genes; "
                 f"expected a square ({n}, {n}) matrix with rows = regulators, columns = targets"
             )
         if matrix.dtype.kind == "f" and not np.isfinite(matrix.data).all():
             bad = int((~np.isfinite(matrix.data)).sum())
             raise ValueError(
-                f"network {key!r} contains {bad} NaN/inf score(s); replace them before adding the network"
+                f"network {key!r}{where} contains {bad} NaN/inf score(s); replace them before adding the network"
             )
-        return matrix
+        return eliminate_zeros(matrix)
     if hasattr(matrix, "detach") and hasattr(matrix, "numpy"):  # torch tensor: no torch import needed
         matrix = matrix.detach().cpu().numpy()
     arr = np.asarray(matrix)
@@ -165,7 +195,7 @@ def check_network(matrix: Any, genes: pd.Index, key: str) -> np.ndarray | sp.spm
                 else ""
             )
         )
-    _check_finite_dense(arr, key)
+    _check_finite_dense(arr, f"{key!r}{where}")
     return arr
 
 
@@ -178,8 +208,8 @@ def check_matrix(x: Any, name: str, *, square: bool = False, finite: bool = Fals
     if sp.issparse(x):
         if x.ndim != 2:
             raise ValueError(f"{name} must be 2-D, got shape {x.shape}")
-        arr = x
-        values = x.data
+        arr = check_sparse_structure(x, name)
+        values = arr.data
     else:
         if isinstance(x, pd.DataFrame):
             if {"source", "target"} <= set(map(str, x.columns)):
@@ -259,8 +289,14 @@ def check_expression(
     return arr
 
 
-def check_adata(adata: Any, *, method: str | None = None, min_cells: int = 2, min_genes: int = 2) -> AnnData:
-    """An AnnData of cells x genes with at least ``min_cells`` x ``min_genes`` and unique gene names."""
+def check_adata(
+    adata: Any, *, method: str | None = None, min_cells: int = 2, min_genes: int = 2, case_sensitive: bool = False
+) -> AnnData:
+    """An AnnData of cells x genes with at least ``min_cells`` x ``min_genes`` and unique gene names.
+
+    Unless ``case_sensitive``, names that differ only by case (``ABL1`` / ``abl1``) are refused and named: the
+    suite's symbol rule would merge them.
+    """
     if not isinstance(adata, AnnData):
         raise TypeError(f"expected an anndata.AnnData (cells x genes), got {type(adata).__name__}")
     if adata.n_obs < min_cells or adata.n_vars < min_genes:
@@ -270,6 +306,17 @@ def check_adata(adata: Any, *, method: str | None = None, min_cells: int = 2, mi
         dup = adata.var_names[adata.var_names.duplicated()][:5].tolist()
         raise ValueError(
             f"gene names (var_names) must be unique, duplicated: {dup}; call adata.var_names_make_unique()"
+        )
+    if case_sensitive:
+        return adata
+    # symbols are matched case-insensitively (ground_truths.ids.symbol_key: stripped, upper-cased)
+    keys = pd.Index(adata.var_names.astype(str)).str.strip().str.upper()
+    clash = keys.duplicated(keep=False)
+    if clash.any():
+        names = pd.Series(adata.var_names[clash]).groupby(keys[clash].to_numpy()).agg(" / ".join)
+        raise ValueError(
+            f"{len(names)} gene name(s) differ only by case ({examples(names.tolist(), 3)}); gene symbols are matched "
+            "case-insensitively, so each pair would be one gene: sum or drop one spelling of each, or rename it"
         )
     return adata
 

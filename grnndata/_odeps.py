@@ -20,7 +20,6 @@ EXTRAS = {
     "distributed": "dask",
     "omnipath": "online",
     "decoupler": "online",
-    "lightgbm": "fast",
     "mkdocs": "docs",
 }
 

@@ -26,6 +26,7 @@ from anndata import AnnData
 
 from . import edges as _edges
 from ._checks import NetworkKeyError, check_genes, check_key, check_network, metadata_to_json
+from ._legacy import LegacyAccessors
 from ._files import atomic_path
 
 logger = logging.getLogger(__name__)
@@ -42,7 +43,7 @@ def _now() -> str:
     return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
 
 
-class GRnnData(AnnData):
+class GRnnData(LegacyAccessors, AnnData):
     """AnnData (cells x genes; may have 0 cells) holding named gene x gene networks in ``varp``.
 
     Parameters
@@ -101,6 +102,7 @@ class GRnnData(AnnData):
             self.uns = uns
             check_genes(self.var_names)
             self._check_genes_arg(genes)
+            self._check_stored_networks()
         if networks is None:
             if metadata is not None:
                 raise ValueError("metadata was given without networks")
@@ -118,6 +120,14 @@ class GRnnData(AnnData):
                 self.add_network(key, matrix, metadata=per_key.get(key))
         else:
             self.add_network(DEFAULT_KEY, networks, metadata=metadata)
+
+    def _check_stored_networks(self) -> None:
+        """Networks already in ``varp`` (a read file, a wrapped AnnData) get the checks of :meth:`add_network`."""
+        for key in list(self.varp.keys()):
+            stored = self.varp[key]
+            checked = check_network(stored, self.var_names, key, where=" (in adata.varp)")
+            if checked is not stored:  # stored zeros removed or COO converted: the wrapped object keeps its own
+                self.varp[key] = checked
 
     def _check_genes_arg(self, genes: Any) -> None:
         if genes is not None and not check_genes(genes).equals(self.var_names):
@@ -255,7 +265,13 @@ class GRnnData(AnnData):
         text = self.uns.get(UNS_KEY, {}).get("networks", {}).get(key)
         if text is None:  # a plain AnnData varp entry added without grnndata
             return {"method": None, "parameters": {}, "created": None}
-        return json.loads(str(text))
+        try:
+            return json.loads(str(text))
+        except ValueError as err:
+            raise ValueError(
+                f"metadata of network {key!r} (uns['{UNS_KEY}']['networks'][{key!r}]) is not valid JSON ({err}); "
+                "the file is damaged: re-create it, or reset it with update_network_metadata after deleting that entry"
+            ) from err
 
     def update_network_metadata(self, key: str = DEFAULT_KEY, **fields: Any) -> None:
         """Add or replace metadata fields of network ``key``."""

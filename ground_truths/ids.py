@@ -67,6 +67,26 @@ def symbol_key(genes: Iterable) -> pd.Index:
         str).str.strip().str.upper()
 
 
+_HUMAN_ORF = r"^(?:C\d+|CX|CY)orf\d+"
+
+
+def detect_organism(ids: Iterable) -> tuple[str | None, dict]:
+    """Guess the organism of gene symbols from their case: ``SOX2`` style -> human, ``Sox2`` style -> mouse.
+
+    Counts distinct ids that contain a letter: upper-case ones (human HGNC style; ``C1orf112`` counts as upper) and
+    mouse-style ones (a lower-case letter after an upper-case first letter or a digit: ``Sox2``, ``4933401J01Rik``).
+    Returns the majority organism (``None`` on a tie, e.g. no cased symbol at all) and the counts.
+    """
+    values = pd.Series(pd.unique(pd.Series(list(ids), dtype=object).dropna().astype(str).str.strip()), dtype=object)
+    values = values[values.str.contains(r"[A-Za-z]", regex=True) & ~values.str.contains(r"[-:]", regex=True)]
+    human_orf = values.str.contains(_HUMAN_ORF, regex=True)
+    upper = int((human_orf | ~values.str.contains(r"[a-z]", regex=True)).sum())
+    mouse = int((~human_orf & values.str.match(r"^[A-Z0-9][A-Za-z0-9]*[a-z]")).sum())
+    counts = {"n_upper_case": upper, "n_mouse_case": mouse, "n_ids": int(len(values))}
+    organism = "human" if upper > mouse else "mouse" if mouse > upper else None
+    return organism, counts
+
+
 def check_organism(organism: str) -> str:
     """Validate an organism name (``human`` or ``mouse``)."""
     org = str(organism).lower()

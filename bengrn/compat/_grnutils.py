@@ -1,7 +1,5 @@
-"""The data-dependent names of GRnnData 1.3.2's ``grnndata.utils``: ``TF``, ``mTF``, ``file_dir``, ``enrichment``.
-
-They need ``ground_truths`` (TF lists, cell-type markers) and ``bengrn.enrichment`` (prerank), which grnndata may not
-import; ``grnndata.utils`` looks them up here on first use.
+"""GRnnData 1.3.2's ``grnndata.utils.enrichment``, here because it needs bengrn's GSEA engine (grnndata may not
+import bengrn); ``grnndata.utils.enrichment`` raises an error pointing to :func:`enrichment`.
 """
 from __future__ import annotations
 
@@ -9,18 +7,15 @@ import logging
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
 from anndata import AnnData
 
-import ground_truths
 from grnndata import GRnnData, hub_scores
-from grnndata._files import atomic_write_text
-from grnndata.compat import deprecated
+from grnndata._legacy import deprecated
+from grnndata import utils as grnutils
 from grnndata.utils import centrality
-from ground_truths.genesets import cell_type_markers
 
 from ..enrichment import prerank_sets
 
@@ -29,31 +24,6 @@ logger = logging.getLogger(__name__)
 #: 1.3.2's ``of=`` names -> our hub ranking. 1.3.2 ranked "Targets" by row sums (a gene's out-going strength)
 #: and "Regulators" by column sums (in-coming strength).
 _RANKINGS = {"Targets": "out_degree", "Regulators": "in_degree"}
-
-
-def human_tfs() -> list[str]:
-    """``grnndata.utils.TF``: ``ground_truths.tf_list("human")`` (Lambert 2018)."""
-    return ground_truths.tf_list("human")
-
-
-def mouse_tfs() -> list[str]:
-    """``grnndata.utils.mTF``: ``ground_truths.tf_list("mouse")``."""
-    return ground_truths.tf_list("mouse")
-
-
-def compat_dir() -> str:
-    """``grnndata.utils.file_dir``: a folder in the ground_truths cache holding 1.3.2's ``celltype.gmt``,
-    ``TF.txt`` and ``mTF.txt`` (written from the shipped references on first use; never in site-packages)."""
-    folder = Path(ground_truths.cache_dir()) / "grnndata-1.3.2"
-    folder.mkdir(parents=True, exist_ok=True)
-    gmt = folder / "celltype.gmt"
-    if not gmt.is_file():
-        lines = [f"{name}\t\t" + "\t".join(genes) for name, genes in cell_type_markers().items()]
-        atomic_write_text(gmt, "\n".join(lines) + "\n")
-    for fname, tfs in (("TF.txt", human_tfs), ("mTF.txt", mouse_tfs)):
-        if not (folder / fname).is_file():
-            atomic_write_text(folder / fname, "\n".join(tfs()) + "\n")
-    return str(folder)
 
 
 @dataclass
@@ -66,7 +36,7 @@ class PrerankResult:
 
 def _gene_sets(gene_sets: Sequence[Any] | None) -> list[Any]:
     if gene_sets is None:
-        return [{"TFs": human_tfs()}, os.path.join(compat_dir(), "celltype.gmt")]
+        return [{"TFs": grnutils.TF}, os.path.join(grnutils.file_dir, "celltype.gmt")]
     online = [g for g in gene_sets if isinstance(g, str) and not os.path.isfile(g)]
     if online:
         raise ValueError(

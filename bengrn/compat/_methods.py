@@ -17,7 +17,8 @@ from anndata import AnnData
 import ground_truths
 import scprint_model
 from grnndata import DEFAULT_KEY, GRnnData
-from grnndata.compat import GRNAnnData, deprecated
+from grnndata._legacy import deprecated
+from grnndata.compat import GRNAnnData
 from ground_truths.ids import symbol_key
 
 from .. import methods

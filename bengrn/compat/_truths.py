@@ -14,7 +14,8 @@ from anndata import AnnData
 
 import ground_truths
 from grnndata import DEFAULT_KEY
-from grnndata.compat import GRNAnnData, deprecated
+from grnndata._legacy import deprecated
+from grnndata.compat import GRNAnnData
 
 from ..alignment import align
 
@@ -111,10 +112,7 @@ def get_perturb_gt(filename_adata: str | None = None, filename_bh: str | None = 
     if given:
         raise TypeError(f"get_perturb_gt: {sorted(given)} are not used any more (files are fetched and verified by "
                         "ground_truths); put a local copy in the mirror ($GROUND_TRUTHS_LOCAL) instead")
-    dataset = ground_truths.matched_dataset("gwps")
-    if dataset is None:
-        raise LookupError("ground_truths has no K562 dataset matched to 'gwps' in this version, so the control cells "
-                          "cannot be loaded; use ground_truths.load('gwps') with your own K562 cells")
+    dataset = ground_truths.matched_dataset("gwps")  # the Replogle 2022 K562 non-targeting control cells
     edges = ground_truths.load("gwps")
     adata = ground_truths.load_dataset(dataset)
     adata.obs["organism_ontology_term_id"] = TAXON["human"]

@@ -12,6 +12,8 @@ import numbers
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping, Sequence
 
+import numpy as np
+
 from grnndata._json import to_jsonable
 
 from ..errors import BenchmarkError, UnknownNameError
@@ -19,7 +21,7 @@ from ..errors import BenchmarkError, UnknownNameError
 __all__ = ["Option", "OptionValueError", "UnknownOptionError", "as_options", "check_names"]
 
 _KIND_WORDS = {"int": "an integer", "float": "a number", "bool": "true or false", "str": "a string",
-               "genes": "a list of gene symbols", "object": "any value"}
+               "genes": "a list of gene symbols", "object": "an object (see help)"}
 
 
 class OptionValueError(BenchmarkError, TypeError):
@@ -78,7 +80,8 @@ class Option:
 
     def expected(self) -> str:
         """What a valid value looks like, in words (used in error messages and docs)."""
-        parts = [f"one of {', '.join(map(repr, self.choices))}"] if self.choices else []
+        parts = [] if not self.choices else [repr(self.choices[0])] if len(self.choices) == 1 else [
+            f"one of {', '.join(map(repr, self.choices))}"]
         for kind in self.kinds:
             word = _KIND_WORDS[kind]
             if kind in ("int", "float") and (self.low is not None or self.high is not None):
@@ -106,7 +109,7 @@ class Option:
     def _convert(self, value: Any) -> tuple[bool, Any]:
         """``(True, converted)`` when ``value`` has one of the declared kinds, else ``(False, None)``."""
         kinds = self.kinds
-        if isinstance(value, bool) or type(value).__name__ == "bool_":
+        if isinstance(value, (bool, np.bool_)):
             return ("bool" in kinds, bool(value))  # a boolean is never a number
         if "int" in kinds and isinstance(value, numbers.Integral):
             return True, int(value)

@@ -69,8 +69,10 @@ def register(name: str, func: Callable[..., Any], *, needs_counts: bool,
     if not callable(func):
         raise TypeError(f"func of method {name!r} must be callable, got {type(func).__name__}")
     existing = _REGISTRY.get(name)
-    if existing is not None and not (replace and not (existing.source == "builtin" and _SOURCE != "builtin")):
+    if existing is not None and not replace:
         raise ValueError(f"method {name!r} is already registered ({existing.source}); choose another name")
+    if existing is not None and existing.source == "builtin" and _SOURCE != "builtin":
+        raise ValueError(f"plugin {_SOURCE} cannot replace the built-in method {name!r}; choose another name")
     declared = {"seed": Option("seed", 0, "seed of every random choice", kinds=("int",), low=0),
                 "progress": Option("progress", None, "callback progress(event, info), True (log) or False",
                                    kinds=("bool", "object"), changes_result=False)}
@@ -175,8 +177,7 @@ def infer(name: str, adata, *, seed: int = 0, progress=None, **options):
         Method options (see :func:`describe` and :func:`info`), validated with :func:`validate_options`.
     """
     m = _get(name)
-    check_names(name, options, m.options)
-    values = {"seed": seed, **options}
+    values = validate_options(name, {"seed": seed, **options})
     if progress is not None:
-        values["progress"] = progress
+        values["progress"] = m.options["progress"].validate(name, progress)
     return m.func(adata, **values)

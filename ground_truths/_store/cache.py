@@ -119,6 +119,15 @@ def read_entry(directory: Path) -> tuple[pd.DataFrame, dict[str, Any]] | None:
     return table, manifest
 
 
+def attach(table: pd.DataFrame, manifest: dict[str, Any], directory: Path) -> pd.DataFrame:
+    """Give a table read from (or written to) the cache its attrs: the manifest's, its checksum and its path."""
+    attrs = dict(manifest.get("attrs", {}))
+    attrs["checksum"] = f"sha256:{manifest['table_sha256']}"
+    attrs["cache_path"] = str(directory / TABLE)
+    table.attrs = attrs
+    return table
+
+
 def remove_entry(directory: Path) -> None:
     shutil.rmtree(directory, ignore_errors=True)
 

@@ -12,6 +12,7 @@ a fixed time between retries, and has no ``file://`` downloader for local mirror
 """
 from __future__ import annotations
 
+import http.client
 import logging
 import os
 import socket
@@ -63,6 +64,8 @@ def _transfer(url: str, tmp: Path, done: int, timeout: float, progress: Progress
                 if total > 0 and done / total >= next_log:
                     logger.info("downloading %s: %.0f%% of %d bytes", url, 100 * done / total, total)
                     next_log += 0.1
+    if total and done < total:  # http.client returns b"" when the server closes early: a short body is an error
+        raise ConnectionError(f"transfer ended after {done} of {total} bytes")
     return done
 
 
@@ -103,7 +106,8 @@ def download(
             try:
                 done, ok = _transfer(url, tmp, done, timeout, progress), True
                 break
-            except (urllib.error.URLError, OSError, TimeoutError) as err:
+            except (urllib.error.URLError, OSError, TimeoutError, http.client.HTTPException) as err:
+                # HTTPException: IncompleteRead when the server closes the connection mid-body
                 last_error, tried = err, attempt + 1
                 done = tmp.stat().st_size if tmp.exists() else 0
                 if isinstance(getattr(err, "reason", None), socket.gaierror):

@@ -6,11 +6,14 @@ laid out like ``../shared/data`` (``local_path``), an optional shipped copy (``p
 
 1. ``$GROUND_TRUTHS_LOCAL/<local_path>`` (offline mirror; CI points it to ``../shared/data``),
 2. the shipped copy in ``ground_truths/data`` (only the default truth, the default dataset, THP1 and the TF lists),
-3. ``<cache>/downloads/`` (a previous verified download; unpinned files are kept until ``fetch(name, force=True)``),
-4. a fresh download of ``url`` (checksum-verified when a checksum is pinned).
+3. ``<cache>/downloads/`` (a previous download; it must still match its pinned checksum, or for unpinned upstreams
+   the checksum recorded when it arrived; otherwise it is deleted and downloaded again),
+4. a fresh download of ``url`` (checksum-verified when a checksum is pinned; a mismatch is an error and nothing is
+   kept; ``force=True`` always downloads again).
 
-A local or shipped file whose checksum differs from the pin is used anyway with a warning (a user may mirror a
-newer release); its actual checksum is what keys the cache, so tables never go stale.
+A downloaded file that does not match its pinned checksum is never served. A local mirror or shipped file whose
+checksum differs from the pin is used with a warning (a user may mirror a newer release); its actual checksum is what
+keys the cache, so tables never go stale.
 """
 from __future__ import annotations
 
@@ -20,8 +23,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import cache
-from .download import download
-from .files import bytes_hash, file_hash, parse_checksum
+from .download import Progress, download
+from .files import ChecksumError, atomic_write_bytes, bytes_hash, file_hash, parse_checksum
 from .package_data import package_file
 
 logger = logging.getLogger(__name__)
@@ -63,23 +66,30 @@ def local_root() -> Path | None:
 
 
 def _check(path: Path, res: Resource) -> str:
-    """Actual checksum of ``path`` in the pinned algorithm (md5 by default), warning on mismatch."""
+    """Actual checksum of a mirrored or shipped file in the pinned algorithm (md5 by default), warning on mismatch."""
     algo, expected = parse_checksum(res.checksum) if res.checksum else ("md5", None)
     actual = file_hash(path, algo)
     if expected is not None and actual != expected:
-        logger.warning("%s: %s %s differs from pinned %s; using it anyway", path, algo, actual, expected)
+        logger.warning("%s: %s %s differs from pinned %s; using it anyway (a local mirror may hold another "
+                       "release; its own checksum keys the cache)", path, algo, actual, expected)
     return f"{algo}:{actual}"
 
 
-def locate(res: Resource) -> Path | None:
-    """Path of the resource without hashing it, or None when it must still be downloaded."""
+def _local(res: Resource) -> Path | None:
+    """The mirrored or shipped copy of ``res``, if any."""
     root = local_root()
     if root is not None and res.local_path and (root / res.local_path).is_file():
         return root / res.local_path
     if res.package_file:
-        shipped = package_file(res.package_file)
-        if shipped is not None:
-            return shipped
+        return package_file(res.package_file)
+    return None
+
+
+def locate(res: Resource) -> Path | None:
+    """Path of the resource without hashing it, or None when it must still be downloaded."""
+    local = _local(res)
+    if local is not None:
+        return local
     if res.url:
         cached = download_path(res)
         if cached.is_file():
@@ -94,19 +104,82 @@ def download_path(res: Resource) -> Path:
     return cache.cache_dir() / "downloads" / f"{tag}-{base}"
 
 
-def resolve(res: Resource, *, allow_download: bool = True) -> tuple[Path, str]:
-    """Return (path, checksum) of the resource, downloading it when needed and allowed."""
-    path = locate(res)
-    if path is not None:
-        return path, _check(path, res)
+def recorded_checksum_path(dest: Path) -> Path:
+    """Side file holding the checksum a download had when it arrived (trust on first use for unpinned files)."""
+    return dest.with_name(dest.name + ".checksum")
+
+
+def forget_download(res: Resource) -> None:
+    """Delete the cached download of ``res`` and its recorded checksum."""
+    dest = download_path(res)
+    dest.unlink(missing_ok=True)
+    recorded_checksum_path(dest).unlink(missing_ok=True)
+
+
+def _expected(res: Resource, dest: Path) -> str | None:
+    """The checksum a cached download must have: the pin, else the one recorded when it arrived."""
+    if res.checksum:
+        return "{}:{}".format(*parse_checksum(res.checksum))
+    recorded = recorded_checksum_path(dest)
+    if not recorded.is_file():
+        return None
+    return recorded.read_text().strip() or None
+
+
+def _cached_download(res: Resource) -> tuple[Path, str] | None:
+    """The cached download when it still has its expected checksum; a mismatching one is deleted (never served)."""
+    dest = download_path(res)
+    if not dest.is_file():
+        return None
+    expected = _expected(res, dest)
+    algo = parse_checksum(expected)[0] if expected else "md5"
+    actual = f"{algo}:{file_hash(dest, algo)}"
+    if expected is None:  # complete (downloads are atomic) but its checksum was never recorded: record it now
+        atomic_write_bytes(recorded_checksum_path(dest), actual.encode())
+        return dest, actual
+    if actual == expected:
+        return dest, actual
+    logger.warning("cached download %s has %s, expected %s (%s): deleting it and downloading it again", dest, actual,
+                   expected, "pinned" if res.checksum else "recorded at first download")
+    forget_download(res)
+    return None
+
+
+def resolve(
+    res: Resource, *, allow_download: bool = True, force: bool = False, progress: Progress | None = None
+) -> tuple[Path, str]:
+    """Return (path, checksum) of the resource, downloading it when needed and allowed.
+
+    ``force=True`` deletes a cached download first (a mirrored or shipped copy is used as it is). A cached download
+    that no longer matches its pinned (or first-recorded) checksum is deleted and downloaded again; a fresh
+    download that does not match the pin raises :class:`ChecksumError` and leaves nothing behind.
+    """
+    local = _local(res)
+    if local is not None:
+        return local, _check(local, res)
+    if res.url and force:
+        forget_download(res)
+    hit = _cached_download(res) if res.url else None
+    if hit is not None:
+        return hit
     if not allow_download or not res.url:
         raise MissingDataError(_missing_message(res))
     dest = download_path(res)
     try:
-        download(res.url, dest, checksum=res.checksum)
+        download(res.url, dest, checksum=res.checksum, progress=progress)
+    except ChecksumError as err:
+        raise ChecksumError(
+            f"data file {res.key!r}: the file downloaded from {res.url} does not match its pinned checksum, so it was "
+            f"deleted ({err}). The upstream file changed or the transfer was corrupted: try again later, or set "
+            f"GROUND_TRUTHS_LOCAL to a mirror holding the pinned file ({res.local_path or res.key})."
+        ) from err
     except OSError as err:
         raise MissingDataError(f"{_missing_message(res)} Download failed: {err}") from err
-    return dest, _check(dest, res)
+    algo = parse_checksum(res.checksum)[0] if res.checksum else "md5"
+    checksum = f"{algo}:{file_hash(dest, algo)}"
+    if not res.checksum:
+        atomic_write_bytes(recorded_checksum_path(dest), checksum.encode())
+    return dest, checksum
 
 
 def _missing_message(res: Resource) -> str:

@@ -1,2 +1,2 @@
 """One module per upstream source; importing this package registers every built-in truth."""
-from . import beeline, cellmap, collectri, dorothea, gwps, interactome, k562, mccalla, omnipath  # noqa: F401
+from . import beeline, cellmap, collectri, dorothea, gwps, interactome, k562, mccalla, omnipath, roylab  # noqa: F401

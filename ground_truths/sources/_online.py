@@ -11,9 +11,13 @@ import hashlib
 import importlib
 import importlib.util
 import os
+from contextlib import contextmanager
 from types import ModuleType
+from typing import Iterator
 
 import pandas as pd
+
+from .._store import MissingDataError
 
 EXTRA = 'pip install "grnsuite[online]"'
 
@@ -35,6 +39,19 @@ def client(module: str, purpose: str) -> ModuleType:
             raise  # the client is installed but one of its own imports is missing
         raise ImportError(f"{purpose} needs the optional {module!r} client: {EXTRA}, or set GROUND_TRUTHS_LOCAL "
                           "to a local mirror holding the pinned snapshot") from exc
+
+
+@contextmanager
+def reaching(purpose: str) -> Iterator[None]:
+    """Turn a client's network failure (requests' errors are OSErrors) into one clear :class:`MissingDataError`."""
+    try:
+        yield
+    except OSError as exc:
+        raise MissingDataError(
+            f"{purpose}: the online service could not be reached ({type(exc).__name__}: {str(exc)[:200]}); "
+            "if this machine is offline, set GROUND_TRUTHS_LOCAL to a local mirror holding the pinned snapshot "
+            "(laid out like shared/data) or pass snapshot=<a pinned snapshot name>"
+        ) from exc
 
 
 def frame_provenance(frame: pd.DataFrame, module: ModuleType, **extra: object) -> dict:

@@ -11,6 +11,9 @@ Format: CSV with header ``Gene1,Gene2[,Score]`` (regulator, target), UPPER-CASE 
 Rules: kept directed as listed (Gene1 -> Gene2, the orientation BEELINE evaluates them in), ``Score`` -> weight
 when present; mouse symbols are re-cased by the ids rule (``POU5F1`` -> ``Pou5f1``); self-loops dropped; duplicates
 merged (the STRING files list every row twice).
+Protocol ``beeline`` (as BEELINE's early-precision code): regulators with at least one edge x the genes of the truth
+network. Contexts: HepG2 ChIP -> HepG2, mESC LOF/GOF -> embryonic stem cell, mDC ChIP -> dendritic cell, THP1 ->
+THP-1; STRING and non-specific ChIP -> none.
 Missing upstream networks (not in the mirror): hESC ChIP-seq, human non-specific ChIP, mESC ChIP, mHSC ChIP.
 """
 from __future__ import annotations
@@ -20,6 +23,7 @@ from pathlib import Path
 import pandas as pd
 
 from .._store import Resource
+from ..protocols import CELLS
 from ..registry import TruthSpec, register
 
 COMMIT = "acc7ffc18c2fe0b8225f8916d0a867393e780611"
@@ -56,6 +60,10 @@ def parse_network(path: Path) -> pd.DataFrame:
     return raw
 
 
+# cells each BEELINE network was measured in (STRING and the non-specific ChIP collection are context-free)
+CONTEXTS = {"beeline-chip-hepg2": CELLS["HepG2"], "beeline-lofgof-mesc": CELLS["ESC"], "beeline-chip-mdc": CELLS["mDC"]}
+
+
 def _register(name: str, fname: str, md5: str, organism: str, desc: str) -> None:
     res = Resource(
         key=name,
@@ -74,6 +82,7 @@ def _register(name: str, fname: str, md5: str, organism: str, desc: str) -> None
         version=f"Beeline@{COMMIT[:8]}", organism=organism, directed=True,
         resources=lambda o, r=res: [r], build=build, defaults={},
         citation="Pratapa A et al. (2020) Nat Methods 17:147",
+        protocol="beeline", context=CONTEXTS.get(name, {"cell_line": None, "cell_type": None}),
     ))
 
 
@@ -99,4 +108,6 @@ register(TruthSpec(
     build=lambda paths: parse_network(paths[THP1.key]).assign(evidence="beeline-thp1"),
     defaults={},
     citation="Pratapa A et al. (2020) Nat Methods 17:147",
+    protocol="beeline",
+    context=CELLS["THP-1"],
 ))

@@ -26,6 +26,7 @@ from typing import Any
 import pandas as pd
 
 from .._store import Resource
+from ..protocols import CELLS
 from ..registry import TruthSpec, register
 
 UUID = "f693137a-d2d7-11ef-8e41-005056ae3c32"
@@ -111,4 +112,6 @@ register(TruthSpec(
     build=build,
     defaults={"node_attribute": "name", "weight_attribute": None},
     citation="Schaffer LV et al. (2025) Nature 642:222",
+    protocol="interaction",
+    context=CELLS["U2OS"],
 ))

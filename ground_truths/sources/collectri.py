@@ -100,7 +100,8 @@ def parse_approx(path: Path) -> pd.DataFrame:
 def fetch_decoupler() -> tuple[pd.DataFrame, dict]:
     """CollecTRI through decoupler -> (raw edges, provenance)."""
     dc = _online.client("decoupler", "ground_truths.load('collectri') online")
-    frame = dc.op.collectri(organism="human", remove_complexes=False)
+    with _online.reaching("ground_truths.load('collectri')"):
+        frame = dc.op.collectri(organism="human", remove_complexes=False)
     query = "decoupler.op.collectri(organism='human', remove_complexes=False)"
     return parse_official_frame(frame), _online.frame_provenance(frame, dc, query=query)
 

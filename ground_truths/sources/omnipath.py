@@ -124,7 +124,8 @@ def fetch_client(exclude: tuple[str, ...] = EXCLUDE) -> tuple[pd.DataFrame, dict
     previous = op.options.cache
     op.options.cache = None  # our verified cache is the one cache: the client's would outlive fetch(force=True)
     try:
-        frame = op.interactions.AllInteractions.get(exclude=list(exclude), genesymbols=True)
+        with _online.reaching("ground_truths.load('omnipath')"):
+            frame = op.interactions.AllInteractions.get(exclude=list(exclude), genesymbols=True)
     finally:
         op.options.cache = previous
     query = f"AllInteractions.get(exclude={list(exclude)}, genesymbols=True)"

@@ -114,7 +114,7 @@ def forest_importances(
 def genie3_kernel(x: np.ndarray, y: np.ndarray, seed: int, *, n_trees: int, tree_method: str, max_features,
                   min_samples_leaf: int) -> np.ndarray:
     """Importances of the regulators ``x`` (cells x regulators) for one target ``y``, normalised to sum to 1."""
-    imp = forest_importances(x, y / y.std(), n_trees=n_trees, tree_method=tree_method,
+    imp = forest_importances(np.asfortranarray(x), y / y.std(), n_trees=n_trees, tree_method=tree_method,
                              max_features=_n_features(max_features, x.shape[1]), min_samples_leaf=min_samples_leaf,
                              seed=seed)
     total = imp.sum()

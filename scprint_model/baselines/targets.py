@@ -56,7 +56,7 @@ def fit_targets(kernel: Callable[..., np.ndarray], x: np.ndarray, targets: np.nd
         regs = regressors[regressors != j]
         if regs.size == 0:
             continue
-        out[row, regs] = kernel(np.asfortranarray(x[:, regs]), x[:, j].astype(np.float64), int(s), **params)
+        out[row, regs] = kernel(x[:, regs], x[:, j].astype(np.float64), int(s), **params)
     return np.asarray(targets), out
 
 

@@ -9,7 +9,7 @@ import scipy.sparse as sp
 
 from bengrn import methods
 
-NAMES = ["correlation", "deepsem", "genie3", "genie3-tf", "random", "scprint", "spearman"]
+NAMES = ["correlation", "deepsem", "genie3", "genie3-tf", "grnboost2", "grnboost2-tf", "random", "scprint", "spearman"]
 
 
 @pytest.fixture

@@ -24,7 +24,8 @@ def _keyword_defaults(func) -> dict:
             if p.kind is inspect.Parameter.KEYWORD_ONLY}
 
 
-@pytest.mark.parametrize("name", ["random", "correlation", "spearman", "genie3", "genie3-tf", "deepsem"])
+@pytest.mark.parametrize("name", ["random", "correlation", "spearman", "genie3", "genie3-tf", "grnboost2", "grnboost2-tf",
+                                  "deepsem"])
 def test_declared_defaults_are_the_function_defaults(name):
     method = _get(name)
     declared = {k: o.default for k, o in method.options.items()}

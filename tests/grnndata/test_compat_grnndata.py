@@ -174,14 +174,21 @@ def test_metrics_connectivity_equals_networkx():
         assert utils.metrics(GRNAnnData(_adata(), grn=m))["is_connected"] is True
 
 
-def test_utils_data_names_come_from_the_references():
-    import ground_truths
+def test_utils_data_names_are_the_1_3_2_files():
+    import hashlib
+    from pathlib import Path
 
-    assert utils.TF == ground_truths.tf_list("human")
-    assert utils.mTF == ground_truths.tf_list("mouse")
     from ground_truths.genesets import cell_type_markers, read_gmt
 
+    # the md5 of grnndata 1.3.2's TF.txt / mTF.txt (wheel on PyPI), recorded in grnndata/data/PROVENANCE.md
+    digest = {n: hashlib.md5((Path(utils.file_dir) / n).read_bytes()).hexdigest() for n in ("TF.txt", "mTF.txt")}
+    assert digest == {"TF.txt": "786be645ef84422fbd02c7fe4244aedd", "mTF.txt": "8954f9b68e8a1fe8c4fe8735a4091e2a"}
+    assert utils.TF == (Path(utils.file_dir) / "TF.txt").read_text().split()
+    assert len(utils.TF) == 1639 and "POU5F1" in utils.TF and "Pou5f1" in utils.mTF
+    # the 1.3.2 marker GMT is the one ground_truths ships
     assert read_gmt(f"{utils.file_dir}/celltype.gmt") == cell_type_markers()
+    with pytest.raises(AttributeError, match="bengrn.compat.enrichment"):
+        utils.enrichment
 
 
 def test_enrichment_ranks_as_1_3_2():
@@ -193,5 +200,7 @@ def test_enrichment_ranks_as_1_3_2():
     np.testing.assert_array_equal(_ranking(g, "Regulators").to_numpy(), m.sum(0))
     with pytest.raises(ValueError, match="of must be one of"):
         _ranking(g, "Hubs")
+    from bengrn.compat import enrichment
+
     with pytest.raises(ValueError, match="Enrichr"):
-        utils.enrichment(g, gene_sets=["KEGG_2016"])
+        enrichment(g, gene_sets=["KEGG_2016"])
