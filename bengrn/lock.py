@@ -26,13 +26,14 @@ from bengrn.store import now
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["LOCK_NAME", "OUT_FOLDERS", "check_writable", "out_lock", "remove_stale_temp_files", "exclusive_out"]
+__all__ = ["LOCK_NAME", "OUT_FOLDERS", "TEMP_NAME", "check_writable", "out_lock", "remove_stale_temp_files",
+           "exclusive_out"]
 
 LOCK_NAME = ".bengrn.lock"
 #: Folders of ``out`` the runner writes into (see :mod:`bengrn.store`); checked and cleaned with ``out`` itself.
 OUT_FOLDERS = ("runs", "networks", "enrichment", "plots")
 # grnndata._files.atomic_path names its temporary files ".<final name>.<8 random characters>.tmp" (mkstemp).
-_TEMP_NAME = re.compile(r"^\..+\.[a-z0-9_]{8}\.tmp$")
+TEMP_NAME = re.compile(r"^\..+\.[a-z0-9_]{8}\.tmp$")
 
 F = TypeVar("F", bound=Callable)
 
@@ -160,7 +161,7 @@ def remove_stale_temp_files(out: str | os.PathLike) -> list[Path]:
         if not folder.is_dir():
             continue
         for path in folder.iterdir():
-            if _TEMP_NAME.match(path.name) and path.is_file():
+            if TEMP_NAME.match(path.name) and path.is_file():
                 with contextlib.suppress(FileNotFoundError):
                     path.unlink()
                     removed.append(path)

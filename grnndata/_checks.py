@@ -369,16 +369,20 @@ def check_dataset(adata: Any, *, name: str = "dataset", reference: Iterable[str]
                   key: Any = None) -> AnnData:
     """A cells x genes dataset as loaded for a benchmark, or an error that names what is wrong with it.
 
-    On top of :func:`check_adata` (unique gene names): every value of ``.X`` is finite (a NaN would otherwise drop
+    On top of :func:`check_adata` (unique gene names, also ignoring case) and :func:`check_sparse_structure` (a
+    damaged sparse ``.X`` would crash scipy): every value of ``.X`` is finite (a NaN would otherwise drop
     its gene without a word or make the counts rule fail), an ``.X`` of integers holds no negative value unless
     ``layers["counts"]`` provides the counts (a negative count is a broken matrix, not normalised data), and, when
     ``reference`` gene names are given (e.g. the truths' genes), the matrix is not transposed: its obs names must
     not match the reference far better than its var names. ``key`` maps a list of names to their matching keys
     (default: the names as they are; bengrn passes the suite's symbol rule).
     """
-    check_adata(adata, min_cells=1, min_genes=1)
+    try:
+        check_adata(adata, min_cells=1, min_genes=1)
+    except ValueError as err:
+        raise ValueError(f"{name}: {err}") from err
     genes = adata.var_names
-    x = adata.X
+    x = check_sparse_structure(adata.X, f"{name}: .X") if sp.issparse(adata.X) else adata.X
     values = _values(x)
     if values.dtype.kind == "f":
         bad = ~np.isfinite(values)

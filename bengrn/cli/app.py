@@ -30,6 +30,7 @@ from rich.markup import escape
 
 import ground_truths
 from bengrn.errors import EXIT_INTERNAL, EXIT_USAGE, BenchmarkError, MissingDependencyError
+from bengrn.lock import TEMP_NAME
 from bengrn.store import now, versions
 from grnndata._files import atomic_write_text
 
@@ -126,10 +127,12 @@ def _os_error_message(exc: OSError) -> str | None:
     if exc.errno not in _USER_ERRNOS:
         return None
     where = f" {exc.filename}" if exc.filename else ""
+    if exc.filename and TEMP_NAME.match(Path(exc.filename).name):  # name the folder, not our temporary file
+        where = f" in {Path(exc.filename).parent}"
     if exc.errno in (errno.ENOSPC, errno.EDQUOT):
         return (f"cannot write{where}: {exc.strerror or 'no space left on device'}; free some space or choose "
                 "another location, then rerun (finished runs are kept and resume)")
-    return f"cannot access{where}: {exc.strerror}; choose a location you can write to or fix its permissions"
+    return f"cannot write or read{where}: {exc.strerror}; choose a location you can write to or fix its permissions"
 
 
 def _internal_error(exc: Exception) -> NoReturn:

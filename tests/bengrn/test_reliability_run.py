@@ -161,7 +161,7 @@ def test_check_update_and_compare_out_into_a_read_only_folder_exit_2(toy_env, tm
     _assert_error(_invoke(["check", out, "--baseline", baseline, "--update"]), 2,
                   f"--baseline folder {read_only_dir} is not writable")
     png = read_only_dir / "compare.png"
-    _assert_error(_invoke(["compare", out, "--out", png]), 2, "cannot access", str(read_only_dir))
+    _assert_error(_invoke(["compare", out, "--out", png]), 2, f"cannot write or read in {read_only_dir}:")
     assert list(read_only_dir.iterdir()) == []
 
 
@@ -257,10 +257,13 @@ def test_a_second_configuration_keeps_the_first_and_a_rerun_restores_it(toy_env,
 
 
 # --------------------------------------------------------------------------------------------- real processes
-def _bengrn(args, env=None) -> subprocess.Popen:
-    code = "from bengrn.cli import main; main()"
-    return subprocess.Popen([sys.executable, "-c", code, *map(str, args)], cwd=REPO, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, env={**os.environ, "PYTHONPATH": str(REPO), **(env or {})})
+_BENGRN = [sys.executable, "-c", "from bengrn.cli import main; main()"]
+
+
+def _bengrn(args) -> subprocess.Popen:
+    """``bengrn ARGS`` as a real process (this checkout first on the path), its output captured."""
+    return subprocess.Popen([*_BENGRN, *map(str, args)], cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, env={**os.environ, "PYTHONPATH": str(REPO)})
 
 
 def _wait_for(predicate, timeout=120.0, what="condition"):
@@ -283,13 +286,12 @@ def test_two_processes_on_one_out_the_second_exits_2_naming_the_holder(toy_env, 
     try:
         _wait_for(lambda: f"pid {holder.pid}" in ((out / LOCK_NAME).read_text() if (out / LOCK_NAME).exists()
                                                   else ""), what="the lock")
-        second = subprocess.run([sys.executable, "-c", "from bengrn.cli import main; main()",
-                                 *_run_args(toy_env, out)], cwd=REPO, capture_output=True, text=True,
-                                env={**os.environ, "PYTHONPATH": str(REPO)}, timeout=300)
-        message = " ".join(second.stderr.split())
-        assert second.returncode == 2, second.stderr
+        second = _bengrn(_run_args(toy_env, out))
+        _, stderr = second.communicate(timeout=300)
+        message = " ".join(stderr.split())
+        assert second.returncode == 2, stderr
         assert f"--out {out} is in use by another bengrn run (pid {holder.pid}" in message
-        assert "Traceback" not in second.stderr and not (out / "runs").exists()
+        assert "Traceback" not in stderr and not (out / "runs").exists()
     finally:
         holder.send_signal(signal.SIGTERM)
         holder.communicate(timeout=120)
@@ -373,7 +375,7 @@ def test_genes_differing_only_by_case_are_named(toy_env, tmp_path):
     args = _run_args(toy_env, tmp_path / "o")
     args[args.index("--data") + 1] = str(path)
     res = _invoke(args)
-    _assert_error(res, 2, "differ only by case", "SOX2 / sox2")
+    _assert_error(res, 2, "dataset 'case': 1 gene name(s) differ only by case ('SOX2 / sox2')")
     assert "no edge of truth" not in _text(res) and not (tmp_path / "o").exists()
 
 
@@ -389,3 +391,16 @@ def test_scaled_data_with_negative_values_is_still_accepted_for_normalize_false(
     assert res.exit_code == 0, res.output
     (run,) = json.loads((tmp_path / "o" / "results.json").read_text())
     assert run["provenance"]["dataset"]["counts"] is False and run["metrics"]["n_genes"] == 60
+
+
+def test_a_damaged_sparse_matrix_is_refused_before_any_arithmetic(toy_env, tmp_path):
+    import h5py
+
+    path = tmp_path / "damaged.h5ad"
+    shutil.copy(toy_env.data, path)
+    with h5py.File(path, "r+") as f:  # one column index far outside the matrix, as a flipped byte makes it
+        f["X/indices"][3] = 1_000_000
+    args = _run_args(toy_env, tmp_path / "o")
+    args[args.index("--data") + 1] = str(path)
+    _assert_error(_invoke(args), 2, "dataset 'damaged': .X is not a valid sparse CSR matrix", "corrupt")
+    assert not (tmp_path / "o").exists()
