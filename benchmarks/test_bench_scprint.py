@@ -1,9 +1,12 @@
-"""scPRINT-like model speed: training throughput (cells/s) and one 1,024-cell x 2,000-gene attention network.
+"""scPRINT-like model speed: training throughput (cells/s), one 1,024-cell x 2,000-gene attention network with the
+toy checkpoint, and the same job at the size of the smallest published scPRINT (small-v1: d_model 128, 4 layers x 2
+heads, 43,000-gene vocabulary, 8 cell tokens) with random weights (the real weights are not available offline).
 
-Run: /work/venv/bin/python -m pytest benchmarks/test_bench_scprint.py --benchmark-only -s
+Run: python -m pytest benchmarks/test_bench_scprint.py --benchmark-only -s
 (single round each; the numbers go to docs/scprint.md).
 """
 import os
+import resource
 import time
 from pathlib import Path
 
@@ -19,6 +22,7 @@ from scprint_model import checkpoint as ckpt  # noqa: E402
 from scprint_model.data import read_counts  # noqa: E402
 from scprint_model.model import ModelConfig  # noqa: E402
 from scprint_model.network import infer_network  # noqa: E402
+from scprint_model.published_model import PublishedConfig, PublishedScPrint  # noqa: E402
 from scprint_model.train import build_model, fit  # noqa: E402
 
 
@@ -66,3 +70,30 @@ def test_bench_training_throughput(benchmark):
     cells_per_s = steps * batch / (time.perf_counter() - t0)
     benchmark.extra_info["cells_per_s"] = round(cells_per_s, 2)
     print(f"\ntraining throughput: {cells_per_s:.1f} cells/s")
+
+
+@pytest.fixture(scope="module")
+def small_v1_random(cells_1024):
+    """Random weights in the small-v1 architecture; vocabulary = the 2,000 genes + 41,000 placeholders."""
+    _, ad = cells_1024
+    config = PublishedConfig(n_genes=43_000, d_model=128, n_layers=4, n_heads=2, d_ff=512, n_class_tokens=7)
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(0)
+        model = PublishedScPrint(config)
+        model.pos_encoder.table.normal_(0, 0.5)
+        model.cell_tokens.data.normal_(0, 0.5)
+    vocab = list(ad.var_names) + [f"PLACEHOLDER{i}" for i in range(config.n_genes - ad.n_vars)]
+    ck = ckpt.Checkpoint(model=model.eval(), vocab=vocab, kind="scprint-v1", label="random weights, small-v1 shape")
+    return ck, ad[:1000].copy()
+
+
+@pytest.mark.parametrize("selection", ["chunks", "random-expr"])
+def test_bench_published_small_v1_1000_cells_2000_genes(benchmark, small_v1_random, selection):
+    """All 2,000 genes + 8 cell tokens per forward pass (context 3,000, GNInfer's max_len); mean-qk."""
+    ck, ad = small_v1_random
+    net = benchmark.pedantic(infer_network, args=(ad,), kwargs=dict(checkpoint=ck, selection=selection,
+                                                                   device="cpu", batch_size=32),
+                             rounds=1, iterations=1)
+    benchmark.extra_info["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+    benchmark.extra_info["load_average"] = os.getloadavg()[0]
+    assert net.network("heads").shape == (2000, 2000, 8)

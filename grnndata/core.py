@@ -287,23 +287,17 @@ class GRnnData(LegacyAccessors, AnnData):
         """Network ``key`` with rows = targets (``out[j, i]`` scores i -> j), for methods that expect that."""
         return _transpose(self.network(key))
 
-    def _gene_position(self, gene: str) -> int:
-        pos = self.var_names.get_indexer([gene])[0]
-        if pos < 0:
-            raise NetworkKeyError(f"gene {gene!r} is not among the {self.n_vars} genes of this network")
-        return int(pos)
-
     def targets_of(
         self, regulator: str, key: str = DEFAULT_KEY, *, top_k: int | None = None, absolute: bool = False
     ) -> pd.Series:
         """Scores of ``regulator -> target`` for its targets (nonzero scores), best first."""
-        return _ranked(_vector(self.network(key), self._gene_position(regulator), axis=0), self.genes, top_k, absolute)
+        return _top_scores(self.network(key), self.genes, regulator, top_k, absolute, axis=0)
 
     def regulators_of(
         self, target: str, key: str = DEFAULT_KEY, *, top_k: int | None = None, absolute: bool = False
     ) -> pd.Series:
         """Scores of ``regulator -> target`` for the regulators of ``target`` (nonzero scores), best first."""
-        return _ranked(_vector(self.network(key), self._gene_position(target), axis=1), self.genes, top_k, absolute)
+        return _top_scores(self.network(key), self.genes, target, top_k, absolute, axis=1)
 
     # ------------------------------------------------------------------ edges and IO
     def to_edges(
@@ -352,6 +346,14 @@ def _transpose(matrix: Matrix) -> Matrix:
     return np.swapaxes(arr, 0, 1)
 
 
+def _gene_position(genes: pd.Index, gene: str) -> int:
+    """Position of ``gene`` among a network's ``genes``; :class:`NetworkKeyError` (a KeyError) when absent."""
+    pos = int(genes.get_indexer([gene])[0])
+    if pos < 0:
+        raise NetworkKeyError(f"gene {gene!r} is not among the {len(genes)} genes of this network")
+    return pos
+
+
 def _vector(matrix: Matrix, pos: int, axis: int) -> np.ndarray:
     """Row ``pos`` (axis=0) or column ``pos`` (axis=1) of a 2-D network as a dense vector."""
     if getattr(matrix, "ndim", 2) != 2:
@@ -362,7 +364,13 @@ def _vector(matrix: Matrix, pos: int, axis: int) -> np.ndarray:
     return np.asarray(matrix[pos, :] if axis == 0 else matrix[:, pos]).ravel()
 
 
-def _ranked(values: np.ndarray, genes: pd.Index, top_k: int | None, absolute: bool) -> pd.Series:
+def _top_scores(matrix: Matrix, genes: pd.Index, gene: str, top_k: int | None, absolute: bool, *,
+                axis: int) -> pd.Series:
+    """Nonzero scores of ``gene``'s row (axis=0: its targets) or column (axis=1: its regulators), best first.
+
+    Ties keep gene order; ``top_k`` keeps the first ``top_k`` (``None``: all); ``absolute`` ranks by ``|score|``.
+    """
+    values = _vector(matrix, _gene_position(genes, gene), axis=axis)
     nz = np.flatnonzero(values)
     score = np.abs(values[nz]) if absolute else values[nz]
     order = nz[np.argsort(-score.astype(np.float64), kind="stable")]

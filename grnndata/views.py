@@ -21,7 +21,7 @@ from scipy.sparse import csgraph
 from scipy.sparse import linalg as splinalg
 
 from ._checks import as_network, check_genes, check_matrix
-from .core import DEFAULT_KEY, GRnnData, _ranked, _vector
+from .core import DEFAULT_KEY, GRnnData, _gene_position, _top_scores, _vector
 from .edges import matrix_to_edges
 
 logger = logging.getLogger(__name__)
@@ -303,8 +303,7 @@ def top_regulators(
 ) -> pd.Series:
     """The ``k`` highest-scoring regulators of ``target`` (nonzero scores), best first."""
     matrix, genes = resolve_network(network, genes, key=key)
-    pos = _position(genes, target)
-    return _ranked(_vector(matrix, pos, axis=1), genes, k, absolute)
+    return _top_scores(matrix, genes, target, k, absolute, axis=1)
 
 
 def top_targets(
@@ -312,15 +311,7 @@ def top_targets(
 ) -> pd.Series:
     """The ``k`` highest-scoring targets of ``regulator`` (nonzero scores), best first."""
     matrix, genes = resolve_network(network, genes, key=key)
-    pos = _position(genes, regulator)
-    return _ranked(_vector(matrix, pos, axis=0), genes, k, absolute)
-
-
-def _position(genes: pd.Index, gene: str) -> int:
-    pos = int(genes.get_indexer([gene])[0])
-    if pos < 0:
-        raise KeyError(f"gene {gene!r} is not among the {len(genes)} genes of the network")
-    return pos
+    return _top_scores(matrix, genes, regulator, k, absolute, axis=0)
 
 
 @dataclass
@@ -357,7 +348,7 @@ def neighbourhood(
     if n_neighbours < 0 or n_edges < 0:
         raise ValueError("n_neighbours and n_edges must be >= 0")
     matrix, genes = resolve_network(network, genes, key=key)
-    pos = _position(genes, seed)
+    pos = _gene_position(genes, seed)
     out_w, in_w = _vector(matrix, pos, axis=0), _vector(matrix, pos, axis=1)
     if absolute:
         out_w, in_w = np.abs(out_w), np.abs(in_w)

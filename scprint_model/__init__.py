@@ -8,7 +8,7 @@ import importlib
 
 from grnndata._odeps import import_optional
 
-__all__ = ["infer_network", "select_heads", "load_default", "load_checkpoint", "HeadSelection"]
+__all__ = ["infer_network", "select_heads", "load_default", "load_checkpoint", "HeadSelection", "CheckpointError"]
 
 _LAZY = {
     "infer_network": ("network", "infer_network"),
@@ -16,6 +16,7 @@ _LAZY = {
     "HeadSelection": ("heads", "HeadSelection"),
     "load_default": ("checkpoint", "load_default"),
     "load_checkpoint": ("checkpoint", "load"),
+    "CheckpointError": ("safe_load", "CheckpointError"),
 }
 
 

@@ -110,7 +110,7 @@ def gene_positions(genes, table: str | Path | None, bin_size: int = 1_000_000) -
     ``table`` is the scPRINT biomart parquet (columns hgnc_symbol, chromosome_name, start_position) or a TSS BED
     (chrom, start, end, symbol, ...). ``None`` gives all-unknown positions.
     """
-    from .encoders import CHROMOSOMES
+    from .encoders import CHROMOSOMES  # encoders imports torch: reading training data must not pay for it
 
     genes = pd.Index(genes)
     chrom = np.zeros(len(genes), dtype=np.int64)

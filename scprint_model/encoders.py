@@ -95,3 +95,33 @@ class PositionEncoder(nn.Module):
         if self.kind == "learned":
             return c + self.bin_embedding(b)
         return c + 0.1 * sinusoidal(b, self.d_model)
+
+
+class ValueMLP(nn.Module):
+    """scPRINT v1's continuous value encoder: Linear(1, d), then (LayerNorm, ReLU, Dropout, Linear(d, d)) x (layers-1).
+
+    Inputs are clamped to [0, 1e5] first. The Sequential keeps the reference's indices (``net.0``, ``net.1``,
+    ``net.4``, ...) so checkpoint keys map one to one; dropout is the identity at inference.
+    """
+
+    def __init__(self, d_model: int, layers: int = 2, max_value: float = 100_000.0):
+        super().__init__()
+        self.max_value = max_value
+        mods: list[nn.Module] = [nn.Linear(1, d_model)]
+        for _ in range(layers - 1):
+            mods += [nn.LayerNorm(d_model), nn.ReLU(), nn.Identity(), nn.Linear(d_model, d_model)]
+        self.net = nn.Sequential(*mods)
+
+    def forward(self, value: torch.Tensor) -> torch.Tensor:
+        return self.net(value.unsqueeze(-1).clamp(0, self.max_value))
+
+
+class TablePositionEncoder(nn.Module):
+    """A fixed (n_genes, d_model) table of genomic-position encodings, indexed by vocabulary id (scPRINT v1's ``pe``)."""
+
+    def __init__(self, n_genes: int, d_model: int):
+        super().__init__()
+        self.register_buffer("table", torch.zeros(n_genes, d_model))
+
+    def forward(self, gene_ids: torch.Tensor) -> torch.Tensor:
+        return self.table[gene_ids]

@@ -68,15 +68,19 @@ def attention(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, mask: torch.Ten
 
 
 class Block(nn.Module):
-    """Pre-norm encoder block: x + Attn(LN(x)), then x + MLP(LN(x))."""
+    """Pre-norm encoder block: x + Attn(LN(x)), then x + MLP(LN(x)).
 
-    def __init__(self, d_model: int, n_heads: int, d_ff: int):
+    ``qkv`` packs (3, heads, head_dim) along its output, the layout of flash-attn's ``Wqkv`` (so the published
+    scPRINT blocks load into it unchanged); ``eps`` is the layer norms' epsilon (scPRINT's blocks use 1e-6).
+    """
+
+    def __init__(self, d_model: int, n_heads: int, d_ff: int, eps: float = 1e-5):
         super().__init__()
         self.n_heads = n_heads
-        self.ln1 = nn.LayerNorm(d_model)
+        self.ln1 = nn.LayerNorm(d_model, eps=eps)
         self.qkv = nn.Linear(d_model, 3 * d_model)
         self.out = nn.Linear(d_model, d_model)
-        self.ln2 = nn.LayerNorm(d_model)
+        self.ln2 = nn.LayerNorm(d_model, eps=eps)
         self.ff1 = nn.Linear(d_model, d_ff)
         self.ff2 = nn.Linear(d_ff, d_model)
 
@@ -90,6 +94,27 @@ class Block(nn.Module):
         x = x + self.out(o)
         x = x + self.ff2(F.gelu(self.ff1(self.ln2(x))))
         return (x, (q, k)) if return_qk else (x, None)
+
+
+def run_blocks(blocks: nn.ModuleList, x: torch.Tensor, valid: torch.Tensor | None, n_cell_tokens: int, *,
+               return_qk: bool = False, qk_only: bool = False) -> tuple[torch.Tensor, list]:
+    """Run the encoder blocks over (cell tokens + gene tokens) ``x``; padding keys (``valid`` False) are masked.
+
+    Returns the output and, when asked, each layer's (q, k) over ALL tokens, (batch, heads, tokens, head_dim). With
+    ``qk_only`` the last layer stops after its queries and keys (all network extraction needs).
+    """
+    b = x.shape[0]
+    mask = None
+    if valid is not None and not bool(valid.all()):
+        keys = torch.cat([torch.ones(b, n_cell_tokens, dtype=torch.bool, device=valid.device), valid], dim=1)
+        mask = keys[:, None, None, :]
+    qks = []
+    last = len(blocks) - 1
+    for i, block in enumerate(blocks):
+        x, qk = block(x, mask, return_qk or qk_only, qk_only=qk_only and i == last)
+        if return_qk or qk_only:
+            qks.append(qk)
+    return x, qks
 
 
 def _decoder(d_in: int, d_model: int) -> nn.Sequential:
@@ -124,6 +149,15 @@ class ScPrintModel(nn.Module):
         self.cell_projection = nn.Linear(config.n_cell_tokens * d, d)
         self.bottleneck_decoder = _decoder(2 * d, d)
 
+    #: network extraction: the mean-QK softmax runs over gene keys only (scPRINT's GNInfer also counts the cell
+    #: tokens; :class:`~scprint_model.published_model.PublishedScPrint` sets this to True)
+    softmax_over_cell_tokens = False
+
+    @staticmethod
+    def input_values(counts: np.ndarray, total: float) -> np.ndarray:
+        """The value the expression encoder reads for a context's raw ``counts``: log1p(x / total * 1e4)."""
+        return np.log1p(counts / max(total, 1.0) * 1e4).astype(np.float32)
+
     # -- embeddings ---------------------------------------------------------------------------------------------
     def gene_tokens(self, gene_ids: torch.Tensor, values: torch.Tensor) -> torch.Tensor:
         x = self.gene_encoder(gene_ids) + self.expr_encoder(values)
@@ -155,16 +189,8 @@ class ScPrintModel(nn.Module):
         cells = self.cell_tokens.unsqueeze(0).expand(b, -1, -1).clone()
         cells[:, 0] = cells[:, 0] + self.depth_encoder(torch.log1p(depth.float()).unsqueeze(-1))
         x = torch.cat([cells, self.gene_tokens(gene_ids, values)], dim=1)
-        mask = None
-        if valid is not None and not bool(valid.all()):
-            keys = torch.cat([torch.ones(b, c, dtype=torch.bool, device=valid.device), valid], dim=1)
-            mask = keys[:, None, None, :]
-        qks = []
-        last = len(self.blocks) - 1
-        for i, block in enumerate(self.blocks):
-            x, qk = block(x, mask, return_qk or qk_only, qk_only=qk_only and i == last)
-            if return_qk or qk_only:
-                qks.append((qk[0][:, :, c:], qk[1][:, :, c:]))
+        x, qks = run_blocks(self.blocks, x, valid, c, return_qk=return_qk, qk_only=qk_only)
+        qks = [(q[:, :, c:], k[:, :, c:]) for q, k in qks]
         if qk_only:
             return {"qk": qks}
         x = self.ln_out(x)

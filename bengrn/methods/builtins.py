@@ -249,8 +249,8 @@ def deepsem(adata, *, seed: int = 0, progress=None, tf_list: Sequence[str] | str
 
 
 SCPRINT_OPTIONS = (
-    Option("checkpoint", None, "checkpoint path or loaded Checkpoint (None = the shipped default)",
-           kinds=("str", "object")),
+    Option("checkpoint", None, "None = shipped toy (not a foundation model); a file path; or a published name such "
+           "as 'medium-v1.5'", kinds=("str", "object")),
     Option("variant", "mean-qk", "attention aggregation", choices=("mean-qk", "mean-softmax")),
     Option("heads", "mean", '"mean" (all heads) or a list of head indices', kinds=("object",), choices=("mean",)),
     Option("n_cells", None, "random subset of this many cells (None = all)", kinds=("int",), low=1),
@@ -258,6 +258,10 @@ SCPRINT_OPTIONS = (
     Option("context", None, "genes per forward pass (None = the checkpoint's training context)", kinds=("int",),
            low=2),
     Option("store_heads", True, 'also store the per-head stack under key "heads"', kinds=("bool",)),
+    Option("selection", "chunks", "genes per pass: genome-wide chunks, or scprint's collator",
+           choices=("chunks", "random-expr")),
+    Option("gene_ids", None, "adata.var column with the vocabulary's identifiers (None = auto)", kinds=("str",)),
+    Option("device", "auto", '"auto" (CUDA when available), "cpu", "cuda", ...', kinds=("str",), changes_result=False),
 )
 
 

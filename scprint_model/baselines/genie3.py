@@ -22,7 +22,7 @@ import numpy as np
 from grnndata._checks import check_expression
 
 from .progress import Progress
-from .targets import regulator_indices, run_targets, target_seeds
+from .targets import run_targets
 
 TREE_METHODS = ("RF", "ET")
 
@@ -171,7 +171,7 @@ def genie3(
     target's column sums to 1; the diagonal is 0.
     """
     x = np.asarray(check_expression(np.asarray(x), method="GENIE3"))
-    n_cells, n_genes = x.shape
+    n_genes = x.shape[1]
     if tree_method not in TREE_METHODS:
         raise ValueError(f"tree_method must be one of {TREE_METHODS}, got {tree_method!r}")
     if int(n_trees) < 1:
@@ -180,10 +180,7 @@ def genie3(
 
     # Column-major float32 once: the tree splitters read one feature (column) at a time, in float32.
     x = np.asfortranarray(x, dtype=np.float32)
-    reg_idx = regulator_indices(x, regulators)
-    # Constant targets have nothing to explain: they keep a zero column.
-    targets = np.flatnonzero(np.ptp(x, axis=0) > 0)
     params = dict(n_trees=int(n_trees), tree_method=tree_method, max_features=max_features,
                   min_samples_leaf=int(min_samples_leaf))
-    return run_targets(genie3_kernel, x, targets, reg_idx, target_seeds(seed, n_genes), params, n_jobs=n_jobs,
-                       scheduler=scheduler, batch_size=batch_size, progress=progress, event="genie3")
+    return run_targets(genie3_kernel, x, regulators, params, seed=seed, n_jobs=n_jobs, scheduler=scheduler,
+                       batch_size=batch_size, progress=progress, event="genie3")

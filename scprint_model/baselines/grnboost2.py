@@ -33,7 +33,7 @@ import numpy as np
 from grnndata._checks import check_expression
 
 from .progress import Progress
-from .targets import regulator_indices, run_targets, target_seeds
+from .targets import run_targets
 
 __all__ = ["grnboost2", "grnboost2_kernel", "EarlyStopWindow", "OOB_IMPROVEMENTS", "ARBORETO"]
 
@@ -196,8 +196,6 @@ def grnboost2(
         if isinstance(value, bool) or int(value) != value or value < 1:
             raise ValueError(f"{name} must be an integer >= 1, got {value!r}")
     x = np.ascontiguousarray(x, dtype=np.float32)  # scikit-learn's boosting works on float32 (C order builds faster)
-    reg_idx = regulator_indices(x, regulators)
-    targets = np.flatnonzero(np.ptp(x, axis=0) > 0)  # constant targets keep a zero column
     params = {**ARBORETO, "oob_improvement": oob_improvement, "max_trees": int(max_trees), "window": int(window)}
-    return run_targets(grnboost2_kernel, x, targets, reg_idx, target_seeds(seed, x.shape[1]), params, n_jobs=n_jobs,
-                       scheduler=scheduler, batch_size=batch_size, progress=progress, event="grnboost2")
+    return run_targets(grnboost2_kernel, x, regulators, params, seed=seed, n_jobs=n_jobs, scheduler=scheduler,
+                       batch_size=batch_size, progress=progress, event="grnboost2")

@@ -67,14 +67,19 @@ def _batches(targets: np.ndarray, n_workers: int, batch_size: int | None) -> lis
     return [targets[i:i + batch_size] for i in range(0, targets.size, int(batch_size))]
 
 
-def run_targets(kernel: Callable[..., np.ndarray], x: np.ndarray, targets: np.ndarray, regressors: np.ndarray,
-                seeds: np.ndarray, params: dict, *, n_jobs: int = -1, scheduler=None, batch_size: int | None = None,
+def run_targets(kernel: Callable[..., np.ndarray], x: np.ndarray, regulators: Sequence[bool] | Sequence[int] | None,
+                params: dict, *, seed: int | None, n_jobs: int = -1, scheduler=None, batch_size: int | None = None,
                 progress: Progress = None, event: str = "targets") -> np.ndarray:
-    """Fit ``kernel`` for every target in parallel; return the ``(genes, genes)`` float32 score matrix.
+    """Fit ``kernel`` for every non-constant target in parallel; return the ``(genes, genes)`` float32 score matrix.
 
-    Column j holds the importances for target j (rows = regulators); targets not in ``targets`` stay zero.
-    ``progress(event, {"done": targets fitted, "total": len(targets)})`` is called after every batch.
+    Regressors are the non-constant ``regulators`` (:func:`regulator_indices`); every target gets its own seed
+    (:func:`target_seeds`). Column j holds the importances for target j (rows = regulators); constant targets have
+    nothing to explain and keep a zero column. ``progress(event, {"done": targets fitted, "total": n targets})`` is
+    called after every batch.
     """
+    regressors = regulator_indices(x, regulators)
+    targets = np.flatnonzero(np.ptp(x, axis=0) > 0)
+    seeds = target_seeds(seed, x.shape[1])
     report = as_callback(progress)
     scores = np.zeros((x.shape[1], x.shape[1]), dtype=np.float32)
     if targets.size == 0:

@@ -68,3 +68,35 @@ def test_bad_input(chen_small):
     bad.var_names = [f"x{i}" for i in range(ad.n_vars)]
     with pytest.raises(ValueError, match="vocabulary"):
         scprint_model.infer_network(bad, checkpoint=ck, progress=False)
+
+
+def test_depth_token_uses_total_counts_over_all_genes(chen_small):
+    """Issue 11: after a gene subset, obs["total_counts"] (the cell's total over ALL genes) is the depth used for
+    normalisation and the depth token; without it the subset's row sums are."""
+    from scprint_model.attention import attention_stack
+
+    ck, ad = chen_small
+    full = np.asarray(ad.X.sum(axis=1)).ravel()
+    sub = ad[:, :30].copy()
+    sub.obs["total_counts"] = full
+    vocab_idx = pd.Index(ck.vocab).get_indexer(sub.var_names)
+    x = sp.csr_matrix(sub.X)
+    net = scprint_model.infer_network(sub, checkpoint=ck, context=64)  # one pass per cell: no chunking draws
+    assert net.network_metadata("GRN")["depth"] == "obs['total_counts']"
+    direct = attention_stack(ck.model, x, full, vocab_idx, context=64)
+    np.testing.assert_allclose(net.network("heads"), direct, rtol=1e-5, atol=1e-7)
+    del sub.obs["total_counts"]
+    subset_only = scprint_model.infer_network(sub, checkpoint=ck, context=64)
+    np.testing.assert_allclose(subset_only.network("heads"),
+                               attention_stack(ck.model, x, np.asarray(x.sum(1)).ravel(), vocab_idx, context=64),
+                               rtol=1e-5, atol=1e-7)
+    assert np.abs(subset_only.network("heads") - direct).max() > 1e-4
+    sub.obs["total_counts"] = full / 10  # smaller than the genes present: not a total over all genes
+    with pytest.raises(ValueError, match="total_counts'\\] must be each cell's total over ALL genes"):
+        scprint_model.infer_network(sub, checkpoint=ck, context=64)
+
+
+def test_toy_provenance_is_labelled(chen_small):
+    ck, ad = chen_small
+    meta = scprint_model.infer_network(ad[:20], checkpoint=None, store_heads=False).network_metadata("GRN")
+    assert meta["checkpoint_kind"] == "toy" and "toy, not a foundation model" in meta["checkpoint_label"]
