@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import fcntl
 import functools
 import logging
 import os
@@ -23,6 +22,11 @@ from typing import Callable, Iterator, TypeVar
 
 from bengrn.errors import BenchmarkError
 from bengrn.store import now
+
+try:
+    import fcntl
+except ImportError:  # Windows has no flock: runs there are not protected from each other (warned once per run)
+    fcntl = None
 
 logger = logging.getLogger(__name__)
 
@@ -134,6 +138,9 @@ def _lock(path: Path, out: Path) -> int:
             fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
         except OSError as exc:
             raise _not_writable("--out", out, exc) from exc
+        if fcntl is None:
+            logger.warning("no file locking on this platform: nothing stops another run from using %s", out)
+            return fd
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError as exc:

@@ -113,7 +113,7 @@ def save_traceback(exc: BaseException) -> Path | None:
     Folder: ``$BENGRN_LOG_DIR``, else the platform's log folder (``~/.local/state/bengrn/log`` on Linux).
     """
     folder = Path(os.environ.get("BENGRN_LOG_DIR") or platformdirs.user_log_dir("bengrn"))
-    stamp = now().replace(":", "").replace("+0000", "Z")
+    stamp = now().replace(":", "").replace("+0000", "Z")  # 2026-01-31T120000Z: a file name on every system
     text = (f"command: {' '.join(sys.argv)}\ntime: {now()}\nversions: {versions()}\n\n"
             + "".join(traceback.format_exception(type(exc), exc, exc.__traceback__)))
     try:
@@ -143,7 +143,7 @@ def _internal_error(exc: Exception) -> NoReturn:
     else:
         where = f"saved in {log}"
     fail(f"internal error ({type(exc).__name__}: {exc}). This is a bug in bengrn: the traceback is {where}; "
-         "please report it with that file (--debug shows it here)", EXIT_INTERNAL)
+         "please report it with that file (--debug or BENGRN_DEBUG=1 shows it here)", EXIT_INTERNAL)
 
 
 def user_errors(func: Callable) -> Callable:
@@ -163,7 +163,7 @@ def user_errors(func: Callable) -> Callable:
                 raise
             signum = getattr(exc, "signum", signal.SIGINT)
             fail(f"interrupted by {signal.Signals(signum).name}: worker processes stopped, temporary files removed; "
-                 "rerun the same command to resume from the finished runs", EXIT_SIGNAL[signum])
+                 "rerun the same command to resume from what was finished", EXIT_SIGNAL[signum])
         except (BenchmarkError, MissingDependencyError) as exc:
             if debug:
                 raise

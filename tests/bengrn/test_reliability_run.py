@@ -202,7 +202,7 @@ def test_a_kill_during_a_plot_write_leaves_no_temporary_plot(toy_env, tmp_path, 
         raise KeyboardInterrupt
 
     monkeypatch.setattr(matplotlib.figure.Figure, "savefig", interrupted_savefig)
-    _assert_error(_invoke(_run_args(toy_env, out)), 130, "interrupted by SIGINT", "rerun the same command")
+    _assert_error(_invoke(_run_args(toy_env, out)), 130, "interrupted by SIGINT", "rerun the same command to resume")
     assert _temp_files(out) == [] and not list((out / "plots").glob("*"))
     assert (out / "results.json").exists()  # written before the plots
 
