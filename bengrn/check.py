@@ -5,8 +5,8 @@ A run is identified by ``(method, truth, dataset, celltype)``. For every metric 
 - higher-is-better metrics (``ap``, ``auprc``, ``auroc``, ``epr``, ``odds_ratio``, ``precision*``, ``recall*``)
   *regress* when ``baseline - now`` exceeds the tolerance; lower-is-better ones (``fisher_p``) when ``now - baseline``
   does;
-- counts (``k``, ``n_positives``, ``n_universe``, any ``n_*``, and any metric stored as a JSON integer) must match
-  exactly;
+- counts (``k``, ``n_positives``, ``n_universe``, any ``n_*``, and any metric stored as a JSON integer) and labels
+  (``universe``, the ``flags`` list) must match exactly;
 - other floats (``prevalence``, ``auprc_random`` and unknown metrics) describe the benchmark itself rather than the
   method: they must stay within the tolerance in both directions (status ``changed``).
 
@@ -20,7 +20,7 @@ matters for metrics near 0 (AUPRC is often ~1e-3 on real data, so an absolute de
 Failures: a regressed, changed or mismatched metric, a metric missing from the results or from the baseline, a
 baseline run missing from the results, or a run computed with different parameters. Improvements beyond tolerance
 pass (status ``improved``); refresh the baseline with ``--update``. A NaN (``null``) baseline never passes a number
-("changed"); two NaNs agree but compare nothing. Text, boolean and list metrics (``universe``, ``flags``) must be equal.
+("changed"); two NaNs agree but compare nothing.
 
 A check can only pass when it compared something: an empty file, a metric stored as a number in quotes (``"0.5"``),
 a non-numeric value of a numeric metric, a metric that is a number in one file and text in the other, two runs with
@@ -58,7 +58,8 @@ HIGHER_IS_BETTER = {"ap", "auprc", "auroc", "epr", "odds_ratio", "precision", "r
 LOWER_IS_BETTER = {"fisher_p"}
 COUNT_METRICS = {"k", "n_positives", "n_universe"}
 # Parameters that must agree for a comparison to mean anything.
-COMPARED_PARAMETERS = ("seed", "n_cells", "n_genes", "tf_only", "transpose", "heads", "method_options", "celltype_key")
+COMPARED_PARAMETERS = ("seed", "n_cells", "n_genes", "tf_only", "universe", "n_null", "transpose", "heads",
+                       "method_options", "celltype_key")
 FAILING = ("regressed", "changed", "mismatch", "missing", "not in baseline", "run missing", "params differ")
 
 
@@ -165,7 +166,7 @@ class CheckResult:
     rows: list[Row]
     n_runs: int
     n_new_runs: int
-    n_compared: int = 0  # metrics compared as two finite numbers (or equal descriptors)
+    n_compared: int = 0  # metrics compared (all but those NaN in the baseline)
 
     @property
     def failed(self) -> bool:
@@ -182,6 +183,8 @@ def _as_float(v: Any) -> float:
 
 
 def _compare_metric(metric: str, base: Any, now: Any, tol: Tolerance) -> tuple[float | None, str, str]:
+    if isinstance(base, (str, list)):  # labels (universe) and flags describe the benchmark: they must not change
+        return None, "exact", "ok" if base == now else "mismatch"
     kind = direction(metric, base)
     b, n = _as_float(base), _as_float(now)
     if kind == "exact":
@@ -281,9 +284,7 @@ def _compare_values(metric: str, bval: Any, nval: Any, tol: Tolerance, run: str)
     if _is_number(bval) != _is_number(nval):
         raise BenchmarkError(f"metric {metric!r} of run {run} is {bval!r} in the baseline but {nval!r} in the "
                              "results: one is a number, the other is not")
-    if _is_number(bval):
-        return _compare_metric(metric, bval, nval, tol)
-    return None, "exact", "ok" if bval == nval else "changed"
+    return _compare_metric(metric, bval, nval, tol)
 
 
 def compare(

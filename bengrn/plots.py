@@ -141,7 +141,9 @@ def write_pr_plots(runs: Sequence[dict], plots_dir: Path, file_name) -> list[Pat
         if not sel:
             continue
         name = file_name(truth, celltype)
-        title = f"{truth} on {sel[0]['dataset']}" + ("" if celltype is None else f" ({celltype})")
+        first = sel[0]  # the runs of one plot share their truth, dataset and universe
+        title = (f"{truth} on {first['dataset']}" + ("" if celltype is None else f" ({celltype})")
+                 + f"\nuniverse {first['universe']['name']}, {first['metrics']['n_positives']} truth edges")
         try:
             paths.append(plot_pr_curves(sel, plots_dir / name, title=title))
         except Exception as exc:  # a plot must not lose a finished benchmark

@@ -12,6 +12,10 @@ Deterministic for a given ``seed`` and independent of which methods or truths us
    (matrices that are not counts are used as they are), the variance of each gene is computed, genes constant over
    the cells are dropped, and genes are ranked by decreasing variance with ties broken by a random key drawn from
    ``default_rng(seed)``; the kept genes stay in dataset order.
+
+Counts are normalised on all genes of each cell: before any gene subset, ``obs["total_counts"]`` of the prepared data
+is set to each cell's total over ALL genes of the dataset, and :func:`log_normalize` (``totals=``) and the scPRINT depth
+token use it, so a cell's depth does not depend on which genes were kept.
 """
 from __future__ import annotations
 
@@ -38,6 +42,7 @@ __all__ = [
     "is_counts",
     "log_normalize",
     "dataset_organism",
+    "dataset_context",
     "dataset_for",
     "load_data",
     "sample_cells",
@@ -89,7 +94,16 @@ def _as_counts_matrix(x) -> np.ndarray | sp.csr_matrix:
     return x
 
 
-def log_normalize(x, target_sum: float = 1e4, dtype=np.float32, *, keep_sparse: bool = False):
+def _check_totals(totals, n_cells: int) -> np.ndarray:
+    totals = np.asarray(totals, dtype=np.float64).ravel()
+    if totals.shape != (n_cells,):
+        raise ValueError(f"totals has {totals.size} entries, expected one per cell ({n_cells})")
+    if not np.all(np.isfinite(totals)) or np.any(totals < 0):
+        raise ValueError("totals must be finite and non-negative (each cell's total counts over all genes)")
+    return totals
+
+
+def log_normalize(x, target_sum: float = 1e4, dtype=np.float32, *, keep_sparse: bool = False, totals=None):
     """Scale each cell's counts to ``target_sum`` then ``log1p`` (the scanpy ``normalize_total`` + ``log1p`` recipe).
 
     Parameters
@@ -102,13 +116,16 @@ def log_normalize(x, target_sum: float = 1e4, dtype=np.float32, *, keep_sparse: 
         Output dtype.
     keep_sparse
         Return a CSR matrix when ``x`` is sparse (zeros stay zeros) instead of densifying it.
+    totals
+        Each cell's total counts over all genes of its dataset (``adata.obs["total_counts"]`` of prepared data); by
+        default the row sums of ``x``, which are smaller when ``x`` holds a subset of the genes.
 
     Returns
     -------
     Cells x genes array (CSR when ``keep_sparse`` and ``x`` is sparse).
     """
     x = _as_counts_matrix(x)
-    totals = np.asarray(x.sum(axis=1)).ravel()
+    totals = np.asarray(x.sum(axis=1)).ravel() if totals is None else _check_totals(totals, x.shape[0])
     # Empty cells keep a scale of 0 rather than dividing by zero.
     scale = np.divide(target_sum, totals, out=np.zeros_like(totals), where=totals > 0)
     if sp.issparse(x):
@@ -128,6 +145,15 @@ def dataset_organism(adata) -> str:
     upper = sum(n == n.upper() for n in names)
     capital = sum(n[:1].isupper() and n[1:] == n[1:].lower() and n != n.upper() for n in names)
     return "mouse" if capital > upper else "human"
+
+
+def dataset_context(adata, organism: str) -> dict:
+    """``uns["dataset"]["context"]`` (organism, cell line, cell type), completed with ``organism`` and None."""
+    meta = adata.uns.get("dataset", {})
+    context = meta.get("context") if isinstance(meta, dict) else None
+    context = dict(context) if isinstance(context, dict) else {}
+    return {"organism": context.get("organism") or organism, "cell_line": context.get("cell_line"),
+            "cell_type": context.get("cell_type")}
 
 
 def dataset_for(truth: str, data: str | None = None) -> str:
@@ -220,12 +246,13 @@ def expression_matrix(adata) -> tuple[Any, bool, str]:
     return adata.X, False, "X"
 
 
-def _input_sha256(x, genes: Sequence[str], cells: Sequence[str]) -> str:
-    """sha256 of exactly what a method gets: gene and cell names and the canonical CSR of the values."""
+def _input_sha256(x, genes: Sequence[str], cells: Sequence[str], totals: np.ndarray | None) -> str:
+    """sha256 of exactly what a method gets: gene and cell names, the canonical CSR of the values, the cell totals."""
     m = sp.csr_matrix(x, dtype=np.float32)
     m.sum_duplicates()
     m.sort_indices()
     return sha256_bytes(
+        b"" if totals is None else np.asarray(totals, dtype=np.float64).tobytes(),
         "\x1f".join(map(str, genes)).encode(),
         b"\x1e",
         "\x1f".join(map(str, cells)).encode(),
@@ -255,6 +282,11 @@ class PreparedData:
     def organism(self) -> str:
         return self.info["organism"]
 
+    @property
+    def context(self) -> dict:
+        """Organism, cell line and cell type of the dataset (None where unknown)."""
+        return self.info["context"]
+
     def provenance(self) -> dict:
         """What a result records about its input data."""
         return {
@@ -263,6 +295,7 @@ class PreparedData:
             "checksum": self.info.get("checksum"),
             "input_sha256": self.input_sha256,
             "organism": self.organism,
+            "context": self.context,
             "matrix": self.info.get("matrix"),
             "counts": self.counts,
             "n_cells": self.adata.n_obs,
@@ -299,9 +332,13 @@ def prepare_groups(
 ) -> list[PreparedData]:
     """Split by cell type, sample cells and select genes (see the module docstring); one entry per group."""
     x, counts, where = expression_matrix(adata)
+    context = dataset_context(adata, info["organism"])
+    # Each cell's depth over ALL genes, taken before any gene subset (None when the matrix is not counts).
+    all_totals = np.asarray(x.sum(axis=1), dtype=np.float64).ravel() if counts else None
     out = []
     for label, idx in _cell_groups(adata, celltype_key):
         cells = idx[sample_cells(idx.size, n_cells, seed)]
+        totals = None if all_totals is None else all_totals[cells]
         xs = x[cells]
         genes_idx = select_genes(xs, n_genes, seed, counts=counts)
         if genes_idx.size < 2:
@@ -314,13 +351,18 @@ def prepare_groups(
         sub = anndata.AnnData(X=xs)
         sub.obs_names = adata.obs_names[cells].astype(str)
         sub.var_names = adata.var_names[genes_idx].astype(str)
-        sub.uns["dataset"] = {"name": info["name"], "organism": info["organism"]}
+        if totals is not None:
+            sub.obs["total_counts"] = totals
+        # .h5ad cannot store None: unknown context fields are left out.
+        sub.uns["dataset"] = {"name": info["name"], "organism": info["organism"],
+                              "context": {k: v for k, v in context.items() if v is not None}}
         out.append(PreparedData(
             dataset=info["name"],
             celltype=label,
             adata=sub,
             counts=counts,
-            info={**info, "matrix": where, "counts": counts, "n_cells": int(sub.n_obs), "n_genes": int(sub.n_vars)},
-            input_sha256=_input_sha256(xs, sub.var_names, sub.obs_names),
+            info={**info, "context": context, "matrix": where, "counts": counts, "n_cells": int(sub.n_obs),
+                  "n_genes": int(sub.n_vars)},
+            input_sha256=_input_sha256(xs, sub.var_names, sub.obs_names, totals),
         ))
     return out

@@ -1,13 +1,15 @@
-"""Scoring protocols: how one network is scored against one aligned truth.
+"""Scoring protocols: how one network is scored against one aligned truth, over which universe.
 
-- :func:`score`: every metric of :func:`bengrn.metrics.evaluate` over the universe (all regulators, or the
-  ``regulators`` mask), plus the precision-recall curve for the plots.
+- :func:`score`: every metric of :func:`bengrn.metrics.evaluate` over one universe (``truth``: the truth's assayed
+  regulators x measured targets, the masks of :func:`bengrn.align`; ``beeline``: truth regulators x truth genes;
+  ``tf``: a TF list's rows; ``all``), with its permutation null and flags, plus the precision-recall curve for the
+  plots, all from one sort.
 - :func:`score_selected_heads`: the held-out head selection of scPRINT (``--heads select``): heads are chosen with
   ``scprint_model.select_heads`` on half of the truth's regulators and the mean of the chosen heads is scored on the
-  rows of the other half only.
+  other half's rows of the universe only; random scores on the very same rows are the held-out control.
 
-Both take plain data (a network matrix or GRnnData, a boolean truth matrix, gene names, masks) so that any caller (the
-runner, ``bengrn score``, a notebook) can use them.
+Both take plain data (a network matrix or GRnnData, a boolean truth matrix, gene names, the alignment stats, masks)
+so that any caller (the runner, ``bengrn score``, a notebook) can use them.
 """
 from __future__ import annotations
 
@@ -20,9 +22,11 @@ import scipy.sparse as sp
 import scprint_model  # cheap: its submodules (and torch) load on first use
 from bengrn import metrics
 from bengrn.errors import BenchmarkError
+from bengrn.metrics import UNIVERSES
 from bengrn.plots import downsample_curve
 
-__all__ = ["Score", "network_matrix", "score", "score_selected_heads"]
+__all__ = ["UNIVERSES", "HELDOUT_RANDOM", "Score", "network_matrix", "universe_options", "score", "score_selected_heads",
+           "universe_summary", "heldout_control"]
 
 
 class Score(NamedTuple):
@@ -41,16 +45,36 @@ def network_matrix(net, key: str = "GRN"):
     return m if sp.issparse(m) else np.asarray(m)
 
 
-def score(network, truth, *, genes: Sequence[str], regulators: np.ndarray | None = None,
-          transpose: bool = False, curve: bool = True) -> Score:
+def universe_options(universe: str, *, stats: dict | None = None, tf_mask: np.ndarray | None = None) -> dict:
+    """The keyword arguments of :func:`bengrn.metrics.evaluate` that select ``universe``.
+
+    ``stats`` are the alignment stats (their ``regulators`` / ``targets`` masks define ``truth``); ``tf_mask`` the TF
+    rows of ``tf``.
+    """
+    if universe not in UNIVERSES:
+        raise BenchmarkError(f"unknown universe {universe!r}; valid: {', '.join(UNIVERSES)}")
+    if universe == "truth":
+        return {"universe": "truth", "regulators": stats["regulators"], "targets": stats["targets"]}
+    if universe == "tf":
+        if tf_mask is None:
+            raise BenchmarkError("universe 'tf' needs the TF rows (tf_mask)")
+        return {"universe": "tf", "tf_only": tf_mask}
+    return {"universe": universe}
+
+
+def score(network, truth, *, genes: Sequence[str], universe: str = "truth", stats: dict | None = None,
+          tf_mask: np.ndarray | None = None, n_null: int = 0, seed: int = 0, transpose: bool = False,
+          curve: bool = True) -> Score:
     """Score ``network`` (regulator i -> target j) against the boolean ``truth`` over the same ``genes``.
 
-    ``regulators`` restricts the universe's rows (boolean mask over ``genes``); ``transpose`` scores ``network.T``.
+    ``universe`` / ``stats`` / ``tf_mask``: see :func:`universe_options`; ``n_null`` label permutations (seeded by
+    ``seed``) give each headline metric its null mean, sd, z and p; ``transpose`` scores ``network.T``.
     """
-    kwargs = {"genes": list(genes), "tf_only": regulators, "self_loops": False, "transpose": transpose}
+    kwargs = {"genes": list(genes), "self_loops": False, "transpose": transpose, "n_null": n_null, "seed": seed,
+              **universe_options(universe, stats=stats, tf_mask=tf_mask)}
     started = time.perf_counter()
     if curve:
-        # One sort of the universe gives the metrics and the curve.
+        # One sort of the universe gives the metrics, the null and the curve.
         result, (precision, recall, _) = metrics.evaluate(network, truth, return_curve=True, **kwargs)
         pr = downsample_curve(precision, recall)
     else:
@@ -59,22 +83,53 @@ def score(network, truth, *, genes: Sequence[str], regulators: np.ndarray | None
     return Score(result, pr, seconds, {})
 
 
-def score_selected_heads(net, truth, *, genes: Sequence[str], regulators: np.ndarray | None = None,
-                         transpose: bool = False, seed: int = 0) -> Score:
+def _heldout_rows(universe: str, truth: sp.csr_matrix, stats: dict | None, tf_mask: np.ndarray | None):
+    """``evaluate`` options of ``universe`` restricted to a mask of held-out regulator rows (a function of the mask).
+
+    Without a universe-level row restriction in ``evaluate``, the restricted universes are written as explicit
+    regulator x target masks of the ``truth`` universe; the universe's name is put back on the result.
+    """
+    if universe == "tf":
+        return lambda held: {"universe": "tf", "tf_only": held & tf_mask}
+    if universe == "truth":
+        return lambda held: {"universe": "truth", "regulators": held & stats["regulators"],
+                             "targets": stats["targets"]}
+    if universe == "beeline":
+        # BEELINE's target genes: the genes incident to a truth edge (self-loops excluded).
+        coo = truth.tocoo()
+        edge = coo.row != coo.col
+        genes = np.zeros(truth.shape[0], dtype=bool)
+        genes[coo.row[edge]] = True
+        genes[coo.col[edge]] = True
+        return lambda held: {"universe": "truth", "regulators": held, "targets": genes}
+    return lambda held: {"universe": "truth", "regulators": held, "targets": None}
+
+
+def score_selected_heads(net, truth, *, genes: Sequence[str], universe: str = "truth", stats: dict | None = None,
+                         tf_mask: np.ndarray | None = None, n_null: int = 0, seed: int = 0,
+                         transpose: bool = False) -> Score:
     """Held-out head selection (see the module docstring); ``net`` is a GRnnData with the per-head stack ``"heads"``.
 
-    Returns the held-out metrics of the selected heads; :attr:`Score.details` holds the selection and, under
-    ``heldout_other``, the held-out metrics of the all-heads mean, the best single head and random scores.
+    With ``transpose`` the selection is fitted on the transposed heads, the orientation that is scored. Returns the
+    held-out metrics of the selected heads; :attr:`Score.details` holds the selection and, under ``heldout_other``,
+    the held-out metrics of the all-heads mean, the best single head and random scores.
     """
     if "heads" not in net.network_keys:
         raise BenchmarkError("--heads select needs the per-head stack (network key 'heads') that scprint stores")
     stack = np.asarray(net.network("heads"))
+    if transpose:
+        stack = stack.transpose(1, 0, 2)  # fitted, and scored, as network.T
+    truth = sp.csr_matrix(truth, dtype=bool)
     genes = list(genes)
+    rows = _heldout_rows(universe, truth, stats, tf_mask)
 
     def evaluate(network, truth_, tf_only=None):
-        # select_heads passes the held-out regulators as a mask; --tf-only further restricts them to TFs.
-        mask = tf_only if regulators is None else (regulators if tf_only is None else np.asarray(tf_only) & regulators)
-        return metrics.evaluate(network, truth_, genes=genes, tf_only=mask, self_loops=False, transpose=transpose)
+        # select_heads passes the held-out regulators as the tf_only mask. The candidate networks are in the scored
+        # orientation; evaluate(network.T, transpose=True) scores the same pairs and records the transpose.
+        result = metrics.evaluate(network.T if transpose else network, truth_, genes=genes, self_loops=False,
+                                  transpose=transpose, n_null=n_null, seed=seed,
+                                  **rows(np.asarray(tf_only, dtype=bool)))
+        return {**result, "universe": universe}
 
     started = time.perf_counter()
     selection = scprint_model.select_heads(stack, truth, split="regulator", seed=seed, evaluate=evaluate)
@@ -84,3 +139,34 @@ def score_selected_heads(net, truth, *, genes: Sequence[str], regulators: np.nda
     result = dict(held.pop("selected"))
     details["heldout_other"] = held  # mean of all heads, best single head, random: same held-out rows
     return Score(result, None, seconds, details)
+
+
+#: Method name of the held-out protocol's random control row (random scores on the very same held-out rows).
+HELDOUT_RANDOM = "random (held-out)"
+
+
+def universe_summary(result: dict, n_aligned: int, *, heldout: bool = False) -> dict:
+    """What a result records about its universe: name, size and the aligned truth edges it left out."""
+    return {
+        "name": result["universe"],
+        "heldout": heldout,
+        "n_regulators": result["n_regulators"],
+        "n_targets": result["n_targets"],
+        "n_pairs": result["n_universe"],
+        "n_truth_edges_aligned": int(n_aligned),
+        "n_truth_edges_removed": int(n_aligned) - int(result["n_positives"]),
+    }
+
+
+def heldout_control(run: dict) -> dict:
+    """The random control row of a held-out head-selection run: same truth, same held-out rows, same universe."""
+    provenance = dict(run["provenance"])
+    selection = provenance.pop("head_selection")
+    provenance["timings"] = {"inference_s": None, "evaluation_s": None, "network_reused": None}
+    result = selection["heldout_other"]["random"]
+    n_aligned = run["universe"]["n_truth_edges_aligned"]
+    return {
+        "method": HELDOUT_RANDOM, "truth": run["truth"], "dataset": run["dataset"], "celltype": run["celltype"],
+        "universe": universe_summary(result, n_aligned, heldout=True), "metrics": result, "control_of": run["method"],
+        "provenance": provenance,
+    }

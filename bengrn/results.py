@@ -42,8 +42,12 @@ def flatten_run(run: dict) -> dict:
         "dataset": run["dataset"],
         "celltype": run.get("celltype"),
     }
+    universe = run.get("universe") or {}
+    for k in ("heldout", "n_truth_edges_removed"):
+        if k in universe:
+            row[f"universe_{k}"] = universe[k]
     for k, v in run.get("metrics", {}).items():
-        row[k] = decode_value(v)
+        row[k] = ";".join(v) if isinstance(v, list) else decode_value(v)
     for k in _CSV_PARAMETERS:
         if k in params:
             row[f"param_{k}"] = params[k]

@@ -18,21 +18,22 @@ from typing import Any, Callable
 
 import numpy as np
 
-import ground_truths
 from bengrn import enrichment, methods
-from bengrn.errors import BenchmarkError, UnknownNameError
+from bengrn.errors import BenchmarkError
 from bengrn.inputs import check_loaded_dataset
 from bengrn.lock import exclusive_out
+from bengrn.plan import check_counts, method_infos, resolve_method_options
 from bengrn.plots import write_pr_plots
 from bengrn.prepare import PreparedData, dataset_for, load_data, prepare_groups
-from bengrn.protocols import Score, network_matrix, score, score_selected_heads
+from bengrn.protocols import UNIVERSES, Score, heldout_control, network_matrix, score, score_selected_heads, \
+    universe_summary
 from bengrn.store import NON_RESULT_OPTIONS, Store, fingerprint, now, pr_plot_name, versions
-from bengrn.truths import AlignedTruth, TruthData, align_groups, load_truth, tf_regulators
-from grnndata._odeps import EXTRAS, has_module, missing_dependency
+from bengrn.truths import AlignedTruth, TruthData, align_groups, context_mismatch, load_truth, tf_regulators
+from grnndata._odeps import EXTRAS, missing_dependency
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["RunConfig", "run_benchmark", "validate_names", "resolve_method_options"]
+__all__ = ["RunConfig", "run_benchmark"]
 
 ProgressCallback = Callable[[str, dict], None]
 
@@ -41,6 +42,8 @@ ProgressCallback = Callable[[str, dict], None]
 class RunConfig:
     """Parameters of one benchmark (see ``bengrn run --help``).
 
+    ``universe``: which pairs are scored (``truth``, ``beeline``, ``tf``, ``all``; see :mod:`bengrn.protocols`);
+    ``tf_only=True`` is an alias of ``universe="tf"``. ``n_null``: label permutations of the null (0 = none).
     ``progress``: forward the methods' own progress to the callback of :func:`run_benchmark` (event
     ``"method_progress"``).
     """
@@ -53,6 +56,8 @@ class RunConfig:
     n_cells: int | None = 1024
     n_genes: int | None = 5000
     tf_only: bool = False
+    universe: str | None = None
+    n_null: int = 100
     transpose: bool = False
     heads: str = "mean"
     seed: int = 0
@@ -70,6 +75,14 @@ class RunConfig:
             raise BenchmarkError("no method given; pass --method NAME[,NAME...]")
         if not self.truths:
             raise BenchmarkError("no truth given; pass --truth NAME[,NAME...]")
+        if self.tf_only and self.universe not in (None, "tf"):
+            raise BenchmarkError(f"--tf-only is --universe tf; it cannot be combined with --universe {self.universe}")
+        self.universe = self.universe or ("tf" if self.tf_only else "truth")
+        if self.universe not in UNIVERSES:
+            raise BenchmarkError(f"unknown universe {self.universe!r}; valid: {', '.join(UNIVERSES)}")
+        self.tf_only = self.universe == "tf"
+        if int(self.n_null) < 0:
+            raise BenchmarkError(f"n_null must be >= 0 (0 = no null), got {self.n_null}")
         if self.heads not in ("mean", "select"):
             raise BenchmarkError(f"heads must be 'mean' or 'select', got {self.heads!r}")
         for name, value in (("n_cells", self.n_cells), ("n_genes", self.n_genes)):
@@ -82,73 +95,17 @@ def _emit(callback: ProgressCallback | None, event: str, **info: Any) -> None:
         callback(event, info)
 
 
-# --------------------------------------------------------------------------------------------- plan
-def validate_names(method_names: list[str], truth_names: list[str]) -> None:
-    """Raise :class:`UnknownNameError` for a method or truth that does not exist (valid names listed)."""
-    bad = [m for m in method_names if m not in methods.available()]
-    if bad:
-        raise UnknownNameError("method", bad, methods.available())
-    bad = [t for t in truth_names if t not in ground_truths.available()]
-    if bad:
-        raise UnknownNameError("truth", bad, ground_truths.available())
-
-
-def _check_dependencies(method: str, minfo: dict, scheduler: str | None) -> None:
-    if minfo["needs_torch"] and not has_module("torch"):
-        raise missing_dependency("torch", f"method {method!r}")
-    if scheduler and "scheduler" in minfo["options"] and not has_module("distributed"):
-        raise missing_dependency("distributed", "--scheduler")
-
-
-def _plan(config: RunConfig) -> dict[str, dict]:
-    """Check names and dependencies before any data is loaded; returns ``bengrn.methods.info`` per method."""
-    validate_names(config.methods, config.truths)
-    if config.heads == "select" and "scprint" not in config.methods:
-        logger.warning("--heads select only applies to scprint, which is not in the methods")
-    minfos = {m: methods.info(m) for m in config.methods}
-    config.method_options = {m: methods.validate_options(m, o) for m, o in config.method_options.items()}
-    for m, minfo in minfos.items():
-        _check_dependencies(m, minfo, config.scheduler)
-    return minfos
-
-
-def resolve_method_options(method: str, minfo: dict, *, organism: str, scheduler: str | None,
-                           user_options: dict[str, Any]) -> dict[str, Any]:
-    """Options passed to ``bengrn.methods.infer``: organism and scheduler where the method has them, then the user's."""
-    accepted = minfo["options"]
-    opts: dict[str, Any] = {}
-    if "organism" in accepted:
-        opts["organism"] = organism
-    if scheduler and "scheduler" in accepted:
-        opts["scheduler"] = scheduler
-    if method == "scprint":
-        # heads="select" is a scoring protocol: inference always stores the mean and the per-head stack.
-        opts["heads"] = "mean"
-    opts.update(user_options)
-    return opts
-
-
 # --------------------------------------------------------------------------------------------- prepare and align
 @dataclass
 class _Group:
-    """One prepared (dataset, cell type) group, its regulator mask and the truths scored on it."""
+    """One prepared (dataset, cell type) group, its TF rows (universe ``tf``) and the truths scored on it, each with
+    the context fields on which truth and cells disagree."""
 
     prep: PreparedData
-    regulators: np.ndarray | None
+    tf_mask: np.ndarray | None
     n_tfs: int | None
     targets: dict[str, AlignedTruth] = field(default_factory=dict)
-
-
-def _check_counts(prep: PreparedData, minfos: dict[str, dict], config: RunConfig) -> None:
-    for m, minfo in minfos.items():
-        if minfo["needs_counts"] and not prep.counts and config.method_options.get(m, {}).get("normalize", True):
-            hint = (f" or, if .X is already log-normalised, pass --method-option {m}:normalize=false"
-                    if "normalize" in minfo["options"] else "")
-            raise BenchmarkError(
-                f"dataset {prep.dataset!r} has no raw counts: .X holds non-integer or negative values and there "
-                f"is no integer layers['counts']; method {m!r} needs raw counts. Provide counts in .X "
-                f"(or layers['counts']){hint}"
-            )
+    mismatch: dict[str, list[str]] = field(default_factory=dict)
 
 
 def _prepare_dataset(spec: str, truths: list[TruthData], minfos: dict[str, dict],
@@ -161,14 +118,19 @@ def _prepare_dataset(spec: str, truths: list[TruthData], minfos: dict[str, dict]
     preps = prepare_groups(adata, info, celltype_key=config.celltype_key, n_cells=config.n_cells,
                            n_genes=config.n_genes, seed=config.seed)
     del adata
-    _check_counts(preps[0], minfos, config)
+    check_counts(preps[0], minfos, config.method_options)
     groups = []
     for prep in preps:
-        mask, n_tfs = tf_regulators(prep.genes, prep.organism) if config.tf_only else (None, None)
+        mask, n_tfs = tf_regulators(prep.genes, prep.organism) if config.universe == "tf" else (None, None)
         groups.append(_Group(prep, mask, n_tfs))
     for truth in truths:
+        mismatch = context_mismatch(truth.info["context"], preps[0].context)
+        if mismatch:
+            logger.warning("truth %s and dataset %s do not share a context (%s): their verdicts are flagged "
+                           "context_mismatch", truth.name, info["name"], "; ".join(mismatch))
         for group, target in zip(groups, align_groups(truth, preps, full_genes)):
             group.targets[truth.name] = target
+            group.mismatch[truth.name] = mismatch
     return groups
 
 
@@ -202,7 +164,8 @@ def _job(method: str, minfo: dict, group: _Group, config: RunConfig, store: Stor
     }
     parameters = {
         "seed": config.seed, "n_cells": config.n_cells, "n_genes": config.n_genes,
-        "celltype_key": config.celltype_key, "tf_only": config.tf_only, "transpose": config.transpose,
+        "celltype_key": config.celltype_key, "tf_only": config.tf_only, "universe": config.universe,
+        "n_null": config.n_null, "transpose": config.transpose,
         "heads": config.heads if method == "scprint" else None, "method_options": result_options,
         "scheduler": config.scheduler if "scheduler" in options else None,
     }
@@ -216,10 +179,12 @@ def _run_fingerprint(job: _Job, target: AlignedTruth, config: RunConfig) -> str:
         "truth": target.truth.name,
         "truth_checksum": target.truth.info.get("checksum"),
         "truth_aligned_sha256": target.sha256,
-        "tf_only": config.tf_only,
+        "universe": config.universe,
+        "n_null": config.n_null,
         "transpose": config.transpose,
         "heads": job.parameters["heads"],
         "enrich": config.enrich,  # a rerun with --enrich must add the enrichment to finished runs
+        "context_mismatch": job.group.mismatch[target.truth.name],
     })
 
 
@@ -272,8 +237,7 @@ def _enrichment(job: _Job, network, config: RunConfig, store: Store) -> Any:
     cached = store.load_summary(path, job.net_fp)
     if cached is not None:
         return cached
-    summary = enrichment.summarize(network, job.prep.genes, organism=job.prep.organism, seed=config.seed,
-                                   progress=False)
+    summary = enrichment.summarize(network, job.prep.genes, organism=job.prep.organism, seed=config.seed)
     summary = store.save_summary(path, job.net_fp, summary)
     try:
         enrichment.plot_summary(summary, store.plots / f"enrichment__{job.net_path.stem}.png")
@@ -282,13 +246,18 @@ def _enrichment(job: _Job, network, config: RunConfig, store: Store) -> Any:
     return summary
 
 
+def _heldout(job: _Job, config: RunConfig) -> bool:
+    return config.heads == "select" and job.method == "scprint"
+
+
 def _score(job: _Job, net, network, target: AlignedTruth, config: RunConfig) -> Score:
-    genes, regulators = job.prep.genes, job.group.regulators
-    if not (config.heads == "select" and job.method == "scprint"):
-        return score(network, target.matrix, genes=genes, regulators=regulators, transpose=config.transpose)
+    kwargs = {"genes": job.prep.genes, "universe": config.universe, "stats": target.stats,
+              "tf_mask": job.group.tf_mask, "n_null": config.n_null, "seed": config.seed,
+              "transpose": config.transpose}
+    if not _heldout(job, config):
+        return score(network, target.matrix, **kwargs)
     try:
-        return score_selected_heads(net, target.matrix, genes=genes, regulators=regulators,
-                                    transpose=config.transpose, seed=config.seed)
+        return score_selected_heads(net, target.matrix, **kwargs)
     except BenchmarkError:
         raise
     except ValueError as exc:  # e.g. too few regulators of this truth among the genes to split them
@@ -309,9 +278,9 @@ def _provenance(job: _Job, target: AlignedTruth, result: Score, *, run_fp: str, 
         "seed": job.parameters["seed"],
         "dataset": prep.provenance(),
         "truth": target.provenance(),
-        "alignment": target.stats,
-        "tf_only": None if group.regulators is None else
-        {"n_tfs": group.n_tfs, "n_tfs_in_genes": int(group.regulators.sum())},
+        "alignment": target.alignment(),
+        "tf_only": None if group.tf_mask is None else
+        {"n_tfs": group.n_tfs, "n_tfs_in_genes": int(group.tf_mask.sum())},
         "timings": {"inference_s": inference_s, "evaluation_s": result.seconds, "network_reused": reused},
         "network_file": store.relative(job.net_path),
         "created": now(),
@@ -319,6 +288,19 @@ def _provenance(job: _Job, target: AlignedTruth, result: Score, *, run_fp: str, 
     if result.details:
         provenance["head_selection"] = result.details
     return provenance
+
+
+def _flag_context(result: Score) -> None:
+    """Add the ``context_mismatch`` flag to a result (and to the held-out protocol's other rows)."""
+    for metrics_ in (result.metrics, *result.details.get("heldout_other", {}).values()):
+        metrics_["flags"] = [*metrics_["flags"], "context_mismatch"]
+
+
+def _warn_flags(runs: list[dict]) -> None:
+    for run in runs:
+        if run["metrics"]["flags"]:
+            logger.warning("%s x %s (%s, universe %s): %s", run["method"], run["truth"], run["dataset"],
+                           run["universe"]["name"], ", ".join(run["metrics"]["flags"]))
 
 
 def _run_job(job: _Job, config: RunConfig, store: Store, callback: ProgressCallback | None) -> dict[tuple, dict]:
@@ -344,8 +326,13 @@ def _run_job(job: _Job, config: RunConfig, store: Store, callback: ProgressCallb
     for t in todo:
         target = job.group.targets[t]
         result = _score(job, net, network, target, config)
+        if job.group.mismatch[t]:
+            _flag_context(result)
         run = {
             "method": job.method, "truth": t, "dataset": prep.dataset, "celltype": prep.celltype,
+            "universe": universe_summary(result.metrics, target.matrix.nnz, heldout=_heldout(job, config)),
+            "context": {"truth": target.truth.info["context"], "dataset": prep.context,
+                        "mismatch": job.group.mismatch[t]},
             "metrics": result.metrics,
             "provenance": _provenance(job, target, result, run_fp=fps[t], inference_s=inference_s, reused=reused,
                                       versions_=versions_, store=store),
@@ -369,7 +356,8 @@ def run_benchmark(config: RunConfig, callback: ProgressCallback | None = None) -
     ``reused``), ``"method_progress"`` (the same keys, the method's ``step`` and its ``done`` / ``total``) and
     ``"cell_done"`` (``method``, ``truth``, ``celltype``, ``skipped``).
     """
-    minfos = _plan(config)
+    minfos = method_infos(config.methods, config.truths, scheduler=config.scheduler, heads=config.heads)
+    config.method_options = {m: methods.validate_options(m, o) for m, o in config.method_options.items()}
     store = Store(config.out, force=config.force)
     dataset_of = {t: dataset_for(t, config.data) for t in config.truths}
     truths = {t: load_truth(t) for t in config.truths}
@@ -385,7 +373,10 @@ def run_benchmark(config: RunConfig, callback: ProgressCallback | None = None) -
     runs: dict[tuple, dict] = {}
     for job in jobs:
         runs.update(_run_job(job, config, store, callback))
-    ordered = [runs[k] for k in plan_keys]
+    # A held-out row is followed by its own random control on the very same rows (a table never mixes universes).
+    ordered = [r for k in plan_keys for r in (runs[k], *([heldout_control(runs[k])] if
+                                                         runs[k]["universe"]["heldout"] else []))]
+    _warn_flags(ordered)
     store.write_results(ordered)
     write_pr_plots(ordered, store.plots, pr_plot_name)
     return ordered

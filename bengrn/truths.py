@@ -24,7 +24,7 @@ from ground_truths.ids import symbol_key
 logger = logging.getLogger(__name__)
 
 __all__ = ["TruthData", "AlignedTruth", "ground_truths_errors", "load_truth", "align_truth", "align_groups",
-           "aligned_sha256", "tf_regulators"]
+           "aligned_sha256", "context_mismatch", "tf_regulators"]
 
 
 @dataclass(frozen=True)
@@ -49,6 +49,10 @@ class AlignedTruth:
         """What a result records about its truth."""
         return {**self.truth.info, "aligned_sha256": self.sha256, "n_edges_aligned": int(self.matrix.nnz)}
 
+    def alignment(self) -> dict:
+        """The alignment stats as recorded: counts and names, not the per-gene masks."""
+        return {k: v for k, v in self.stats.items() if not isinstance(v, np.ndarray)}
+
 
 @contextlib.contextmanager
 def ground_truths_errors(what: str) -> Iterator[None]:
@@ -67,6 +71,7 @@ def load_truth(name: str) -> TruthData:
     with ground_truths_errors(f"could not load truth {name!r}"):
         df = ground_truths.load(name)
     attrs = dict(df.attrs)
+    context = dict(attrs.get("context") or {})
     info = {
         "name": name,
         "checksum": attrs.get("checksum"),
@@ -74,6 +79,9 @@ def load_truth(name: str) -> TruthData:
         "source": attrs.get("source"),
         "directed": attrs.get("directed"),
         "organism": attrs.get("organism"),
+        "context": {"organism": context.get("organism") or attrs.get("organism"),
+                    "cell_line": context.get("cell_line"), "cell_type": context.get("cell_type")},
+        "protocol": (attrs.get("protocol") or {}).get("name"),
         "n_edges_total": int(len(df)),
     }
     return TruthData(name=name, edges=df, info=info)
@@ -128,6 +136,19 @@ def align_groups(truth: TruthData, groups: Sequence[PreparedData], full_genes: S
             raise _overlap_error(truth, prep.dataset, prep.genes if in_full else full_genes, prep.organism,
                                  selected=in_full)
         out.append(AlignedTruth(truth, matrix, stats, aligned_sha256(matrix, prep.genes)))
+    return out
+
+
+def context_mismatch(truth_context: dict, data_context: dict) -> list[str]:
+    """The context fields (organism, cell line, cell type) known on both sides that differ, described.
+
+    Comparison is case-insensitive; a field unknown on either side (None) cannot mismatch.
+    """
+    out = []
+    for key in ("organism", "cell_line", "cell_type"):
+        a, b = truth_context.get(key), data_context.get(key)
+        if a is not None and b is not None and str(a).strip().lower() != str(b).strip().lower():
+            out.append(f"{key.replace('_', ' ')}: truth {a}, cells {b}")
     return out
 
 

@@ -11,9 +11,10 @@ import typer
 from bengrn import methods as registry
 from bengrn.cli.app import app, console, log_to_stderr, split_list, use_cache_dir, user_errors
 from bengrn.cli.progress import ProgressBars
-from bengrn.cli.tables import summary_table
+from bengrn.cli.tables import flag_legend, summary_tables
 from bengrn.errors import BenchmarkError
-from bengrn.runner import RunConfig, run_benchmark, validate_names
+from bengrn.plan import validate_names
+from bengrn.runner import RunConfig, run_benchmark
 
 __all__ = ["run", "parse_method_options"]
 
@@ -75,7 +76,11 @@ def run(
     celltype_key: Optional[str] = typer.Option(None, help="obs column: infer one network per cell type."),
     n_cells: int = typer.Option(1024, help="Cells sampled (with --seed) per network; all if fewer; 0 = all."),
     n_genes: int = typer.Option(5000, help="Most variable genes kept (log-normalised variance); 0 = all."),
-    tf_only: bool = typer.Option(False, "--tf-only", help="Score only edges from TFs (ground_truths.tf_list)."),
+    universe: Optional[str] = typer.Option(
+        None, help="Pairs scored: truth (assayed regulators x measured targets; default), beeline (truth regulators "
+                   "x truth genes), tf (TF rows x all genes) or all."),
+    tf_only: bool = typer.Option(False, "--tf-only", help="Alias of --universe tf (ground_truths.tf_list rows)."),
+    n_null: int = typer.Option(100, "--null", help="Label permutations of the null (z, p per metric); 0 = none."),
     transpose: bool = typer.Option(False, "--transpose", help="Score network.T (methods with targets in rows)."),
     heads: str = typer.Option("mean", help="scprint heads: 'mean' or 'select' (held-out head selection)."),
     seed: int = typer.Option(0, help="Seed of cell sampling, gene tie-breaks and every method."),
@@ -101,13 +106,18 @@ def run(
     options = parse_method_options([v for v in method_option or [] if v.strip()], methods_)
     config = RunConfig(
         methods=methods_, truths=truths_, out=out, data=data, celltype_key=celltype_key,
-        n_cells=n_cells or None, n_genes=n_genes or None, tf_only=tf_only, transpose=transpose, heads=heads,
+        n_cells=n_cells or None, n_genes=n_genes or None, tf_only=tf_only, universe=universe, n_null=n_null,
+        transpose=transpose, heads=heads,
         seed=seed, scheduler=scheduler, enrich=enrich, force=force, method_options=options, progress=progress,
     )
     bars = ProgressBars() if progress else None
     with log_to_stderr(verbose), bars or contextlib.nullcontext():
         runs = run_benchmark(config, callback=bars)
     stdout = console()
-    stdout.print(summary_table(runs, title=f"bengrn results (seed {seed})"))
+    for table in summary_tables(runs, seed=seed):
+        stdout.print(table)
+        stdout.print()
+    for line in flag_legend(runs):
+        stdout.print(f"flag {line}")
     stdout.print(f"Wrote {len(runs)} runs to {out / 'results.json'} and {out / 'results.csv'}; "
                  f"networks in {out / 'networks'}, plots in {out / 'plots'}")

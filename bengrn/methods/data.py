@@ -35,7 +35,9 @@ def expression(adata, normalize: bool | str) -> np.ndarray:
         if not normalize:
             logger.info("adata.X is not integer counts: using it as already-normalised expression")
     if normalize:
-        return log_normalize(adata.X)
+        # each cell's depth over ALL genes of its dataset when the runner recorded it (a subset has less)
+        totals = adata.obs["total_counts"].to_numpy() if "total_counts" in adata.obs else None
+        return log_normalize(adata.X, totals=totals)
     x = adata.X.toarray() if sp.issparse(adata.X) else np.asarray(adata.X)
     x = x.astype(np.float32, copy=False)
     if not np.all(np.isfinite(x)):

@@ -20,7 +20,7 @@ from bengrn.cli import app  # noqa: E402
 
 RUN = [
     "run", "--method", "correlation,genie3-tf,random", "--truth", "omnipath",
-    "--n-genes", "300", "--n-cells", "150", "--seed", "0",
+    "--n-genes", "300", "--n-cells", "150", "--seed", "0", "--universe", "all", "--null", "0",
     "-O", "n_trees=5", "-O", "n_jobs=1", "--no-progress",
 ]
 
@@ -73,10 +73,10 @@ def test_results_match_a_direct_evaluation_of_the_saved_networks(first):
         genes = list(net.genes)
         assert len(genes) == 300 and net.n_vars == 300
         truth, _ = align(truth_df, genes)
-        direct = evaluate(net.network("GRN"), truth, genes=genes)
+        direct = evaluate(net.network("GRN"), truth, genes=genes, universe="all")
         assert set(direct) == set(run["metrics"])
         for k, v in direct.items():
-            assert run["metrics"][k] == pytest.approx(v, rel=0, abs=0), k
+            assert run["metrics"][k] == (v if isinstance(v, (list, str)) else pytest.approx(v, rel=0, abs=0)), k
         # Prevalence by hand: positives off the diagonal over all ordered pairs of distinct genes.
         off_diag = truth.nnz - truth.diagonal().sum()
         assert run["metrics"]["n_positives"] == off_diag > 50
@@ -244,9 +244,9 @@ def test_clear_errors(env, tmp_path, monkeypatch):
     _assert_clean_error(_invoke(base + ["-m", "correlation", "-t", "omnipath", "--data", pbmc]),
                         "no raw counts", "correlation", "correlation:normalize=false")
     # A missing optional dependency names the pip extra.
-    import bengrn.runner
+    import bengrn.plan
 
-    monkeypatch.setattr(bengrn.runner, "has_module", lambda name: name != "torch")
+    monkeypatch.setattr(bengrn.plan, "has_module", lambda name: name != "torch")
     _assert_clean_error(_invoke(base + ["-m", "scprint", "-t", "omnipath"]), 'pip install "grnsuite[model]"')
 
 
@@ -322,3 +322,22 @@ def _assert_close(a, b, path="enrichment"):
         assert b == pytest.approx(a, rel=0.05, abs=1e-12), path
     else:
         assert a == b, path
+
+
+def test_universe_and_null_options(first, env):
+    out_a, _ = first
+    out = env["root"] / "beeline"
+    shutil.copytree(out_a, out)
+    res = _invoke(["run", "-m", "random", "-t", "omnipath", "--n-genes", "300", "--n-cells", "150", "--universe",
+                   "beeline", "--null", "7", "--no-progress", "--out", out])
+    assert res.exit_code == 0, res.output
+    (run,) = _results(out)
+    assert run["metrics"]["universe"] == run["universe"]["name"] == "beeline"
+    assert run["provenance"]["parameters"]["n_null"] == 7 and "auprc_z" in run["metrics"]
+    assert run["provenance"]["timings"]["network_reused"] is True  # another universe: rescored, not re-inferred
+    # The table names its universe and shows n_pos, the z-scores and the flags.
+    header = next(line for line in res.stdout.splitlines() if line.startswith("method"))
+    assert header.split() == ["method", "n_pos", "auprc", "z", "auroc", "z", "OR", "z", "flags", "sec"]
+    assert "omnipath on chen-hesc | universe beeline | seed 0" in res.stdout
+    _assert_clean_error(_invoke(["run", "-m", "random", "-t", "omnipath", "--tf-only", "--universe", "all",
+                                 "--no-progress", "--out", out]), "--tf-only is --universe tf")

@@ -133,3 +133,19 @@ def test_scprint_entry_forwards_to_scprint_model(adata, monkeypatch):
     monkeypatch.setattr(scprint_model, "infer_network", fake_infer_network, raising=False)
     assert methods.infer("scprint", adata, seed=3, heads="mean", progress=False) == "network"
     assert calls == {"seed": 3, "heads": "mean", "progress": False, "n_vars": 8}
+
+
+def test_methods_normalise_by_the_cells_full_depth():
+    """Issue 11: with obs["total_counts"] (each cell's counts over ALL genes, set by the runner before the gene
+    subset) the methods' log-normalisation divides by that depth, not by the subset's row sums."""
+    from bengrn.methods.data import expression
+    from grnndata.toy import toy
+
+    adata = toy(n_cells=60, n_genes=30, seed=3).adata
+    full = np.asarray(adata.X.sum(axis=1)).ravel().astype(float)
+    sub = adata[:, :12].copy()
+    x = sub.X.toarray() if hasattr(sub.X, "toarray") else np.asarray(sub.X)
+    np.testing.assert_allclose(expression(sub, "auto"), np.log1p(x * 1e4 / x.sum(1, keepdims=True)), rtol=1e-5)
+    sub.obs["total_counts"] = full
+    np.testing.assert_allclose(expression(sub, "auto"), np.log1p(x * 1e4 / full[:, None]), rtol=1e-5)
+    assert not np.allclose(np.log1p(x * 1e4 / full[:, None]), np.log1p(x * 1e4 / x.sum(1, keepdims=True)))

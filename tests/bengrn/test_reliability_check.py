@@ -118,8 +118,8 @@ def test_structural_errors_exit_2_and_regressions_exit_1(tmp_path):
     _assert_error(res, " ".join(res.stderr.split()), "is not valid JSON")
     res, _ = _check(tmp_path, [_run(auprc=0.04)], [_run()])
     assert res.exit_code == 1 and "regressed" in res.stdout
-    res, _ = _check(tmp_path, [_run(universe="tf")], [_run()])  # a descriptor that changed
-    assert res.exit_code == 1 and "changed" in res.stdout
+    res, _ = _check(tmp_path, [_run(universe="tf")], [_run()])  # a label that changed
+    assert res.exit_code == 1 and "mismatch" in res.stdout
 
 
 def test_json_output(tmp_path):

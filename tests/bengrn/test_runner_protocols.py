@@ -18,14 +18,14 @@ def test_tf_only_and_transpose_are_passed_to_evaluate(shared_data, tmp_path, mon
     monkeypatch.setenv("GROUND_TRUTHS_LOCAL", str(shared_data))
     monkeypatch.setenv("GROUND_TRUTHS_CACHE", str(tmp_path / "cache"))
     config = RunConfig(methods=["random"], truths=["omnipath"], out=tmp_path / "o", n_genes=300, n_cells=100,
-                       seed=3, tf_only=True, transpose=True, progress=False)
+                       seed=3, tf_only=True, transpose=True, n_null=0, progress=False)
     (run,) = run_benchmark(config)
     net = grnndata.read_h5ad(tmp_path / "o" / run["provenance"]["network_file"])
     genes = list(net.genes)
     truth, _ = align(ground_truths.load("omnipath"), genes)
     tfs = ground_truths.tf_list("human")
     direct = evaluate(net.network("GRN"), truth, genes=genes, tf_only=tfs, transpose=True)
-    assert run["metrics"] == pytest.approx(direct, rel=0, abs=0)
+    assert run["metrics"] == direct  # exact (pytest.approx cannot hold the flags list)
     n_tf = len({g.upper() for g in genes} & {t.upper() for t in tfs})
     assert run["metrics"]["n_regulators"] == n_tf < 300
     # The random network is not symmetric: without the flag the numbers differ, so the flag did reach evaluate.
@@ -52,7 +52,9 @@ def test_held_out_head_selection_scores_only_held_out_regulators():
     net = grnndata.GRnnData.from_matrix(stack.mean(axis=2), genes)
     net.add_network("heads", stack)
 
-    metrics, curve, seconds, info = score_selected_heads(net, sp.csr_matrix(truth), genes=genes, seed=0)
+    # Universe "tf" with every gene a TF: the held-out rows x all genes, as evaluate(tf_only=held) below.
+    metrics, curve, seconds, info = score_selected_heads(net, sp.csr_matrix(truth), genes=genes, universe="tf",
+                                                         tf_mask=np.ones(g, dtype=bool), seed=0)
     assert curve is None and seconds >= 0
     assert {1, 4} <= set(info["selected"])
     held = np.zeros(g, dtype=bool)
@@ -60,6 +62,6 @@ def test_held_out_head_selection_scores_only_held_out_regulators():
     assert held.any() and not set(info["heldout_regulators"]) & set(info["train_regulators"])
     # Reported metrics = evaluate() of the mean of the selected heads, over the held-out regulators' rows only.
     direct = evaluate(stack[:, :, info["selected"]].mean(axis=2), truth, genes=genes, tf_only=held)
-    assert metrics == pytest.approx(direct, rel=0, abs=0)
+    assert metrics == direct  # exact (pytest.approx cannot hold the flags list)
     assert metrics["n_regulators"] == held.sum()
     assert metrics["auprc"] > info["heldout_other"]["random"]["auprc"]
