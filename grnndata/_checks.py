@@ -15,6 +15,7 @@ validator                 input kind
 :func:`as_network`        "a network" in any accepted form (GRnnData/AnnData + key, DataFrame, matrix + genes)
 :func:`check_expression`  a cells x genes expression matrix (finite; non-negative for counts)
 :func:`check_adata`       an AnnData of cells x genes (size, unique gene names)
+:func:`check_dataset`     a dataset for a benchmark (finite values, no negative counts, not transposed)
 :func:`check_edge_table`  an edge table (required columns present)
 :func:`metadata_to_json`  network provenance (JSON-serialisable dict)
 ========================  ==============================================================================
@@ -356,9 +357,7 @@ def _columns_with(x: Any, bad: np.ndarray) -> np.ndarray:
         return np.flatnonzero(bad.any(axis=0))
     if x.format == "csr":
         return np.unique(x.indices[bad])
-    if x.format == "csc":
-        return np.unique(np.repeat(np.arange(x.shape[1]), np.diff(x.indptr))[bad])
-    return np.unique(x.tocoo().col[bad])
+    return np.unique(np.repeat(np.arange(x.shape[1]), np.diff(x.indptr))[bad])  # CSC (check_sparse_structure)
 
 
 def _values(x: Any) -> np.ndarray:
