@@ -23,6 +23,7 @@ import pandas as pd
 
 from bengrn import plots
 from bengrn.errors import BenchmarkError
+from bengrn.lock import out_lock, remove_stale_temp_files
 from bengrn.networks import LoadedNetwork, network_name, read_genes, read_network
 from bengrn.prepare import load_data
 from bengrn.results import flatten_run, read_results
@@ -42,7 +43,19 @@ _RUN_OPTIONS = tuple(f.name for f in dataclasses.fields(RunConfig)
                      if f.name not in ("methods", "truths", "out", "data", "universe", "n_null", "seed"))
 
 
-class _MemoryStore(Store):
+class _FolderStore(Store):
+    """``out`` as ``bengrn run`` writes it, except ``results.json`` / ``.csv``: :func:`benchmark` writes them once
+    for all its runs (the methods' and the networks'), so that a rerun never meets a results file of "another
+    configuration" (:meth:`Store.write_results` would set it aside)."""
+
+    def write_results(self, runs) -> None:
+        return None
+
+    def write_all(self, runs: Sequence[dict]) -> None:
+        Store.write_results(self, runs)
+
+
+class _MemoryStore(_FolderStore):
     """A :class:`Store` that writes nothing and reuses nothing: the benchmark lives in memory (``out=None``)."""
 
     def __init__(self) -> None:
@@ -76,7 +89,7 @@ class _MemoryStore(Store):
     def relative(self, path) -> None:
         return None
 
-    def write_results(self, runs) -> None:
+    def write_all(self, runs) -> None:
         return None
 
 
@@ -230,8 +243,24 @@ def benchmark(data=None, methods: str | Sequence[str] = (), networks=None, truth
     if not truths_:
         raise BenchmarkError("no truth given; pass truths=NAME or a list of names")
     net_options, run_options = _split_options(options)
+    if out is None:
+        return Results(_run(_MemoryStore(), data, methods_, networks, truths_, universe=universe, n_null=n_null,
+                            seed=seed, net_options=net_options, run_options=run_options, options=options))
+    with out_lock(out) as folder:  # one benchmark at a time in a folder, as bengrn run
+        remove_stale_temp_files(folder)
+        store = _FolderStore(folder, force=bool(run_options.get("force", False)))
+        runs = _run(store, data, methods_, networks, truths_, universe=universe, n_null=n_null, seed=seed,
+                    net_options=net_options, run_options=run_options, options=options)
+        store.write_all(runs)
+        if networks:  # the runner drew the methods' plots; these hold every run of a truth
+            plots.write_pr_plots(runs, store.plots, pr_plot_name, log_y=bool(options.get("log_y")))
+    return Results(runs, Path(out))
+
+
+def _run(store: Store, data, methods_: list[str], networks, truths_: list[str], *, universe: str, n_null: int,
+         seed: int, net_options: dict, run_options: dict, options: dict) -> list[dict]:
+    """The methods' runs (the runner), then the networks' (the scorer), through ``store``."""
     callback: Callable | None = options.get("callback")
-    store = _MemoryStore() if out is None else Store(Path(out), force=bool(run_options.get("force", False)))
     runs: list[dict] = []
     if methods_:
         config = RunConfig(methods=methods_, truths=truths_, out=store.out, data=data, universe=universe,
@@ -247,8 +276,4 @@ def benchmark(data=None, methods: str | Sequence[str] = (), networks=None, truth
         scored = score_networks(loaded, truth_data, store, options=score_options, dataset=dataset, callback=callback)
         warn_flags(scored)
         runs += scored
-    if store.plots is not None and (networks or options.get("log_y")):
-        # the runner wrote its own runs; the files hold every run of this benchmark
-        store.write_results(runs)
-        plots.write_pr_plots(runs, store.plots, pr_plot_name, log_y=bool(options.get("log_y")))
-    return Results(runs, None if out is None else Path(out))
+    return runs

@@ -17,9 +17,15 @@ another BLAS or CPU (near-tied scores swapping ranks) while catching real change
 matters for metrics near 0 (AUPRC is often ~1e-3 on real data, so an absolute default of 1e-4 would hide a 5% drop).
 ``fisher_p`` defaults to ``abs=1e-12, rel=1e-3`` since it spans many orders of magnitude. An infinite baseline (``odds_ratio`` with no false positive) must stay infinite.
 
-Failures: a regressed, changed or mismatched metric, a metric missing from the results, a baseline run missing from
-the results, or a run computed with different parameters. Improvements beyond tolerance pass (status ``improved``);
-refresh the baseline with ``--update``.
+Failures: a regressed, changed or mismatched metric, a metric missing from the results or from the baseline, a
+baseline run missing from the results, or a run computed with different parameters. Improvements beyond tolerance
+pass (status ``improved``); refresh the baseline with ``--update``. A NaN (``null``) baseline never passes a number
+("changed"); two NaNs agree but compare nothing.
+
+A check can only pass when it compared something: an empty file, a metric stored as a number in quotes (``"0.5"``),
+a non-numeric value of a numeric metric, a metric that is a number in one file and text in the other, two runs with
+the same identity, a baseline run without one finite metric and a ``--tolerance`` for a metric the baseline does not
+have (or that is compared exactly) are errors (:class:`~bengrn.errors.BenchmarkError`, exit 2), not regressions.
 """
 from __future__ import annotations
 
@@ -45,6 +51,7 @@ __all__ = [
     "make_baseline",
     "write_baseline",
     "read_baseline",
+    "read_runs",
 ]
 
 HIGHER_IS_BETTER = {"ap", "auprc", "auroc", "epr", "odds_ratio", "precision", "recall"}
@@ -53,6 +60,7 @@ COUNT_METRICS = {"k", "n_positives", "n_universe"}
 # Parameters that must agree for a comparison to mean anything.
 COMPARED_PARAMETERS = ("seed", "n_cells", "n_genes", "tf_only", "universe", "n_null", "transpose", "heads",
                        "method_options", "celltype_key")
+FAILING = ("regressed", "changed", "mismatch", "missing", "not in baseline", "run missing", "params differ")
 
 
 @dataclass(frozen=True)
@@ -150,7 +158,7 @@ class Row:
 
     @property
     def failed(self) -> bool:
-        return self.status in ("regressed", "changed", "mismatch", "missing", "run missing", "params differ")
+        return self.status in FAILING
 
 
 @dataclass
@@ -158,6 +166,7 @@ class CheckResult:
     rows: list[Row]
     n_runs: int
     n_new_runs: int
+    n_compared: int = 0  # metrics compared (all but those NaN in the baseline)
 
     @property
     def failed(self) -> bool:
@@ -183,8 +192,8 @@ def _compare_metric(metric: str, base: Any, now: Any, tol: Tolerance) -> tuple[f
         same = (b == n) or (math.isnan(b) and math.isnan(n))
         return delta, "exact", "ok" if same else "mismatch"
     tol_text = str(tol)
-    if math.isnan(b):
-        return None, tol_text, "ok" if math.isnan(n) else "improved" if kind != "both" else "changed"
+    if math.isnan(b):  # an undefined baseline cannot vouch for any number
+        return None, tol_text, "ok" if math.isnan(n) else "changed"
     if math.isnan(n):
         return None, tol_text, "regressed" if kind != "both" else "changed"
     if math.isinf(b) or math.isinf(n):
@@ -211,15 +220,84 @@ def _params(run: dict) -> dict:
     return {k: params.get(k) for k in COMPARED_PARAMETERS if k in params}
 
 
+def _is_number(v: Any) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
+def _numeric_text(v: Any) -> bool:
+    try:
+        float(v)
+    except (TypeError, ValueError):
+        return False
+    return isinstance(v, str)
+
+
+def _value_problem(metric: str, v: Any) -> str | None:
+    """Why ``v`` (decoded) cannot be a stored value of ``metric``, or ``None``."""
+    if _numeric_text(v):
+        return f"the text {v!r}: numbers must be stored as JSON numbers ({v}, not \"{v}\")"
+    if direction(metric) != "both" and not _is_number(v):
+        return f"{v!r} ({type(v).__name__}), but {metric} is a number"
+    if not isinstance(v, (int, float, str, list)):
+        return f"{v!r} ({type(v).__name__}): expected a number, text, a boolean or a list"
+    return None
+
+
+def read_runs(path: str | Path, what: str = "results") -> list[dict]:
+    """Runs of a results or baseline file, checked for what :func:`compare` needs (else :class:`BenchmarkError`)."""
+    runs = read_results(path)
+    where = f"{what} {path}"
+    if not runs:
+        fix = f"create it with `bengrn check RESULTS --baseline {path} --update`" if what == "baseline" else \
+            "run `bengrn run --out DIR` first"
+        raise BenchmarkError(f"{where} holds no runs, so a check would compare nothing; {fix}")
+    seen: set[tuple] = set()
+    for run in runs:
+        name = _key_str(_key(run))
+        if _key(run) in seen:
+            raise BenchmarkError(f"{where} has two runs {name}; each (method, truth, dataset, celltype) once")
+        seen.add(_key(run))
+        if not run["metrics"]:
+            raise BenchmarkError(f"{where}: run {name} has no metrics")
+        for metric, value in run["metrics"].items():
+            problem = _value_problem(metric, value)
+            if problem:
+                raise BenchmarkError(f"{where}: metric {metric!r} of run {name} is {problem}")
+        if what == "baseline" and not any(_is_number(v) and not math.isnan(v) for v in run["metrics"].values()):
+            raise BenchmarkError(f"{where}: run {name} has no finite metric, so nothing of it can be compared; "
+                                 "refresh the baseline with --update")
+    return runs
+
+
+def _check_tolerances(tolerances: dict[str, Tolerance], baseline: Sequence[dict]) -> None:
+    metrics = {m: v for run in baseline for m, v in run["metrics"].items()}
+    for metric in sorted(set(tolerances) - {"*"} - set(DEFAULT_TOLERANCES)):
+        if metric not in metrics:
+            raise BenchmarkError(f"--tolerance names metric {metric!r}, which the baseline does not have; its "
+                                 f"metrics: {', '.join(sorted(metrics))}")
+        if not _is_number(metrics[metric]) or direction(metric, metrics[metric]) == "exact":
+            raise BenchmarkError(f"--tolerance {metric}: {metric} is compared exactly (a count, text or boolean); "
+                                 "tolerances apply to non-integer numbers only")
+
+
+def _compare_values(metric: str, bval: Any, nval: Any, tol: Tolerance, run: str) -> tuple[float | None, str, str]:
+    if _is_number(bval) != _is_number(nval):
+        raise BenchmarkError(f"metric {metric!r} of run {run} is {bval!r} in the baseline but {nval!r} in the "
+                             "results: one is a number, the other is not")
+    return _compare_metric(metric, bval, nval, tol)
+
+
 def compare(
     results: Sequence[dict], baseline: Sequence[dict], tolerances: dict[str, Tolerance] | None = None
 ) -> CheckResult:
     """Compare result runs to baseline runs metric by metric (see the module docstring for the rules)."""
     tolerances = dict(DEFAULT_TOLERANCES) if tolerances is None else tolerances
+    _check_tolerances(tolerances, baseline)
     default = tolerances.get("*", DEFAULT_TOLERANCE)
     now_runs = {_key(r): r for r in results}
     base_keys = {_key(r) for r in baseline}
     rows: list[Row] = []
+    n_compared = 0
     for base in baseline:
         key = _key(base)
         name = _key_str(key)
@@ -236,10 +314,16 @@ def compare(
                 rows.append(Row(name, metric, bval, None, None, "", "missing"))
                 continue
             nval = now["metrics"][metric]
-            delta, tol_text, status = _compare_metric(metric, bval, nval, tolerances.get(metric, default))
+            delta, tol_text, status = _compare_values(metric, bval, nval, tolerances.get(metric, default), name)
             rows.append(Row(name, metric, decode_value(bval), decode_value(nval), delta, tol_text, status))
+            n_compared += not (_is_number(bval) and math.isnan(bval))
+        for metric in now["metrics"].keys() - base["metrics"].keys():
+            rows.append(Row(name, metric, None, now["metrics"][metric], None, "", "not in baseline"))
     n_new = sum(1 for k in now_runs if k not in base_keys)
-    return CheckResult(rows=rows, n_runs=len(baseline), n_new_runs=n_new)
+    result = CheckResult(rows=rows, n_runs=len(baseline), n_new_runs=n_new, n_compared=n_compared)
+    if not result.failed and n_compared == 0:
+        raise BenchmarkError("the check compared no metric (every baseline value is NaN); refresh the baseline")
+    return result
 
 
 def make_baseline(results: Sequence[dict], *, source: str | None = None) -> dict:
@@ -270,10 +354,10 @@ def write_baseline(results: Sequence[dict], path: str | Path, *, source: str | N
 
 
 def read_baseline(path: str | Path) -> list[dict]:
-    """Runs of a baseline file (a results.json is accepted too)."""
+    """Runs of a baseline file (a results.json is accepted too), checked with :func:`read_runs`."""
     path = Path(path)
     if not path.exists():
         raise BenchmarkError(
             f"baseline {path} not found; create it with `bengrn check RESULTS --baseline {path} --update`"
         )
-    return read_results(path)
+    return read_runs(path, "baseline")

@@ -17,7 +17,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from bengrn.errors import BenchmarkError
-from grnndata._files import atomic_write_json, atomic_write_text
+from grnndata._files import atomic_path, atomic_write_json
 from grnndata._json import decode_value
 
 __all__ = ["decode_metrics", "flatten_run", "write_results", "read_results", "format_value"]
@@ -70,11 +70,17 @@ def _csv_text(rows: list[dict]) -> str:
 
 
 def write_results(runs: Sequence[dict], out: str | os.PathLike) -> tuple[Path, Path]:
-    """Write ``out/results.json`` (list of runs, without their stored PR curves) and ``out/results.csv``."""
+    """Write ``out/results.json`` (list of runs, without their stored PR curves) and ``out/results.csv``.
+
+    Both are written in full before either replaces its predecessor: a failed write (a full disk) leaves the previous
+    pair as it was, and a kill leaves every file whole.
+    """
     out = Path(out)
     slim = [{k: v for k, v in run.items() if k != "pr_curve"} for run in runs]
-    json_path = atomic_write_json(out / "results.json", slim)
-    csv_path = atomic_write_text(out / "results.csv", _csv_text([flatten_run(r) for r in slim]))
+    json_path, csv_path = out / "results.json", out / "results.csv"
+    with atomic_path(csv_path) as csv_tmp:  # renamed last, once the JSON is in place
+        csv_tmp.write_bytes(_csv_text([flatten_run(r) for r in slim]).encode("utf-8"))
+        atomic_write_json(json_path, slim)
     return json_path, csv_path
 
 
@@ -93,7 +99,10 @@ def read_results(path: str | os.PathLike) -> list[dict]:
     if not isinstance(runs, list) or not all(isinstance(r, dict) and "metrics" in r for r in runs):
         raise BenchmarkError(f"{path} is not a bengrn results file (expected a list of runs with 'metrics')")
     out = []
-    for run in runs:
+    for i, run in enumerate(runs):
+        if not isinstance(run["metrics"], dict):
+            raise BenchmarkError(f"{path}: 'metrics' of run {i} is a {type(run['metrics']).__name__}; expected an "
+                                 "object mapping metric names to values")
         for key in ("method", "truth"):
             if key not in run:
                 raise BenchmarkError(f"{path}: a run has no {key!r} field")

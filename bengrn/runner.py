@@ -20,6 +20,8 @@ import numpy as np
 
 from bengrn import enrichment, methods
 from bengrn.errors import BenchmarkError
+from bengrn.inputs import check_loaded_dataset
+from bengrn.lock import exclusive_out
 from bengrn.plan import check_counts, method_infos, resolve_method_options
 from bengrn.plots import write_pr_plots
 from bengrn.prepare import PreparedData, dataset_for, load_data, prepare_groups
@@ -111,6 +113,7 @@ def _prepare_dataset(spec: str, truths: list[TruthData], minfos: dict[str, dict]
                      config: RunConfig) -> list[_Group]:
     """Load one dataset, prepare its groups and align each of its truths to every group."""
     adata, info = load_data(spec)
+    check_loaded_dataset(adata, info["name"], truths)
     logger.info("dataset %s: %d cells x %d genes (%s)", info["name"], adata.n_obs, adata.n_vars, info["organism"])
     full_genes = [str(g) for g in adata.var_names]
     preps = prepare_groups(adata, info, celltype_key=config.celltype_key, n_cells=config.n_cells,
@@ -352,12 +355,24 @@ def run_benchmark(config: RunConfig, callback: ProgressCallback | None = None, *
 
     Plan order: method, truth, cell type. ``callback(event, info)`` receives ``"plan"`` (``total``,
     ``n_networks``), ``"infer_start"`` / ``"infer_end"`` (``method``, ``dataset``, ``celltype``, ``seconds``,
-    ``reused``), ``"method_progress"`` (the same keys, the method's ``step`` and its ``done`` / ``total``) and
-    ``"cell_done"`` (``method``, ``truth``, ``celltype``, ``skipped``). ``store`` replaces the ``config.out`` folder
-    (``bengrn.benchmark(out=None)`` passes one that keeps everything in memory).
+    ``reused``), ``"method_progress"`` (the same keys, the method's ``step`` and its ``done`` / ``total``),
+    ``"cell_done"`` (``method``, ``truth``, ``celltype``, ``skipped``) and the truths' ``"download"`` events.
+    ``config.out`` is locked for the run; a caller that passes its own ``store`` holds that folder already
+    (``bengrn.benchmark``), or keeps everything in memory.
     """
+    if store is None:
+        return _run_locked(config, callback)
+    return _run_grid(config, callback, store)
+
+
+@exclusive_out
+def _run_locked(config: RunConfig, callback: ProgressCallback | None) -> list[dict]:
+    return _run_grid(config, callback, Store(config.out, force=config.force))
+
+
+def _run_grid(config: RunConfig, callback: ProgressCallback | None, store: Store) -> list[dict]:
     minfos = method_infos(config.methods, config.truths, scheduler=config.scheduler, heads=config.heads)
-    store = Store(config.out, force=config.force) if store is None else store
+    config.method_options = {m: methods.validate_options(m, o) for m, o in config.method_options.items()}
     dataset_of = {t: dataset_for(t, config.data) for t in config.truths}
     key = {t: spec if isinstance(spec, str) else id(spec) for t, spec in dataset_of.items()}  # an AnnData: by id
     truths = {t: load_truth(t, progress=callback) for t in config.truths}  # download events reach the callback

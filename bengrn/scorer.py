@@ -117,7 +117,8 @@ def _run(loaded: LoadedNetwork, prep: PreparedData, target: AlignedTruth, result
             "truth": target.provenance(), "alignment": target.alignment(),
             "tf_only": None if tf is None else {"n_tfs": tf[1], "n_tfs_in_genes": int(tf[0].sum())},
             "timings": {"inference_s": None, "evaluation_s": result.seconds, "network_reused": None},
-            "network_file": loaded.info.get("source"), "network": loaded.info, "created": now(),
+            # no file of the --out folder: the network stays where it was read (provenance.network.source)
+            "network_file": None, "network": loaded.info, "created": now(),
         },
     }
     if result.curve is not None:

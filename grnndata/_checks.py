@@ -15,6 +15,7 @@ validator                 input kind
 :func:`as_network`        "a network" in any accepted form (GRnnData/AnnData + key, DataFrame, matrix + genes)
 :func:`check_expression`  a cells x genes expression matrix (finite; non-negative for counts)
 :func:`check_adata`       an AnnData of cells x genes (size, unique gene names)
+:func:`check_dataset`     a dataset for a benchmark (finite values, no negative counts, not transposed)
 :func:`check_edge_table`  an edge table (required columns present)
 :func:`metadata_to_json`  network provenance (JSON-serialisable dict)
 ========================  ==============================================================================
@@ -344,3 +345,74 @@ def metadata_to_json(metadata: Mapping[str, Any], key: str) -> str:
         raise TypeError(
             f"metadata of network {key!r} must be JSON-serialisable (str, numbers, bool, None, lists, dicts): {err}"
         ) from err
+
+
+# --------------------------------------------------------------------------------------------- datasets
+__all__ += ["check_dataset"]
+
+
+def _columns_with(x: Any, bad: np.ndarray) -> np.ndarray:
+    """Column indices of the stored values flagged by ``bad`` (``bad`` over ``x.data`` for sparse, ``x`` for dense)."""
+    if not sp.issparse(x):
+        return np.flatnonzero(bad.any(axis=0))
+    if x.format == "csr":
+        return np.unique(x.indices[bad])
+    return np.unique(np.repeat(np.arange(x.shape[1]), np.diff(x.indptr))[bad])  # CSC (check_sparse_structure)
+
+
+def _values(x: Any) -> np.ndarray:
+    return x.data if sp.issparse(x) else np.asarray(x)
+
+
+def check_dataset(adata: Any, *, name: str = "dataset", reference: Iterable[str] | None = None,
+                  key: Any = None) -> AnnData:
+    """A cells x genes dataset as loaded for a benchmark, or an error that names what is wrong with it.
+
+    On top of :func:`check_adata` (unique gene names, also ignoring case) and :func:`check_sparse_structure` (a
+    damaged sparse ``.X`` would crash scipy): every value of ``.X`` is finite (a NaN would otherwise drop
+    its gene without a word or make the counts rule fail), an ``.X`` of integers holds no negative value unless
+    ``layers["counts"]`` provides the counts (a negative count is a broken matrix, not normalised data), and, when
+    ``reference`` gene names are given (e.g. the truths' genes), the matrix is not transposed: its obs names must
+    not match the reference far better than its var names. ``key`` maps a list of names to their matching keys
+    (default: the names as they are; bengrn passes the suite's symbol rule).
+    """
+    try:
+        check_adata(adata, min_cells=1, min_genes=1)
+    except ValueError as err:
+        raise ValueError(f"{name}: {err}") from err
+    genes = adata.var_names
+    x = check_sparse_structure(adata.X, f"{name}: .X") if sp.issparse(adata.X) else adata.X
+    values = _values(x)
+    if values.dtype.kind == "f":
+        bad = ~np.isfinite(values)
+        if bad.any():
+            cols = _columns_with(x, bad)
+            raise ValueError(
+                f"{name}: .X holds {int(bad.sum())} NaN/infinite value(s) in {cols.size} gene(s) "
+                f"({examples(genes[cols])}); impute or remove them (or drop those genes) before benchmarking"
+            )
+    if values.size and values.dtype.kind in "if" and float(values.min()) < 0 and "counts" not in adata.layers \
+            and np.array_equal(values, np.round(values)):
+        neg = values < 0
+        cols = _columns_with(x, neg)
+        raise ValueError(
+            f"{name}: .X holds integer counts but {int(neg.sum())} negative value(s) in {cols.size} gene(s) "
+            f"({examples(genes[cols])}); counts cannot be negative: fix the matrix or give the raw counts in "
+            "layers['counts']"
+        )
+    if reference is not None:
+        _check_orientation(adata, reference, key or (lambda names: pd.Index(names).astype(str)), name)
+    return adata
+
+
+def _check_orientation(adata: AnnData, reference: Iterable[str], key: Any, name: str) -> None:
+    ref = set(key(list(reference)))
+    in_var = int(key(adata.var_names).isin(ref).sum())
+    obs_hits = adata.obs_names[key(adata.obs_names).isin(ref)]
+    if obs_hits.size >= 2 and obs_hits.size > 10 * in_var:
+        raise ValueError(
+            f"{name} looks transposed: {obs_hits.size} of its {adata.n_obs} obs names (rows) are reference genes "
+            f"({examples(obs_hits, 3)}) but only {in_var} of its {adata.n_vars} var names (columns, e.g. "
+            f"{examples(adata.var_names[:3], 3)}) are; AnnData holds cells as rows and genes as columns: save "
+            "adata.T instead"
+        )
