@@ -11,6 +11,7 @@ from bengrn.api import benchmark
 from bengrn.cli.app import app, console, log_to_stderr, split_list, use_cache_dir, user_errors
 from bengrn.cli.progress import ProgressBars
 from bengrn.cli.tables import WIDE_PRINT, flag_legend, summary_tables
+from bengrn.errors import BenchmarkError
 from bengrn.networks import LAYOUTS, network_name
 
 __all__ = ["score"]
@@ -58,7 +59,7 @@ def score(
     use_cache_dir(cache_dir)
     specs = dict(network_name(spec) for spec in networks)
     if len(specs) != len(networks):
-        raise typer.BadParameter("two networks have the same name; name them NAME=PATH", param_hint="NETWORK")
+        raise BenchmarkError("two networks have the same name; name them NAME=PATH")
     bars = ProgressBars() if progress else None
     with log_to_stderr(verbose), bars or contextlib.nullcontext():
         results = benchmark(

@@ -3,6 +3,7 @@ equal to a direct ``bengrn.evaluate``, resume, ``bengrn check`` round trip, plot
 from __future__ import annotations
 
 import io
+import os
 import json
 
 import numpy as np
@@ -160,3 +161,12 @@ def test_summary_tables_fit_80_columns_without_cutting_names(scored):
     assert max(len(ln) for ln in lines) <= 80 and "…" not in buffer.getvalue()
     assert any("a-rather-long-network-name-from-a-file" in ln for ln in lines)
     json.dumps(runs[0]["metrics"])  # JSON-safe as read back
+
+
+def test_score_holds_the_folder_lock_as_run_does(files, tmp_path):
+    from bengrn.lock import out_lock
+
+    with out_lock(tmp_path / "busy"):
+        res = _score(files, tmp_path / "busy")
+    assert res.exit_code == 2 and f"pid {os.getpid()}" in res.output
+    assert _score(files, tmp_path / "busy").exit_code == 0  # released
