@@ -3,8 +3,8 @@ equal to a direct ``bengrn.evaluate``, resume, ``bengrn check`` round trip, plot
 from __future__ import annotations
 
 import io
-import os
 import json
+import os
 
 import numpy as np
 import pandas as pd
