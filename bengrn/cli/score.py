@@ -12,7 +12,8 @@ from bengrn.cli.app import app, console, log_to_stderr, split_list, use_cache_di
 from bengrn.cli.progress import ProgressBars
 from bengrn.cli.tables import WIDE_PRINT, flag_legend, summary_tables
 from bengrn.errors import BenchmarkError
-from bengrn.networks import LAYOUTS, network_name
+from bengrn.layouts import LAYOUTS
+from bengrn.networks import network_name
 
 __all__ = ["score"]
 

@@ -18,7 +18,8 @@ import scipy.sparse as sp
 
 import grnndata
 from bengrn.errors import BenchmarkError
-from bengrn.networks import LAYOUTS, detect_format, detect_layout, network_name, read_genes, read_network
+from bengrn.layouts import LAYOUTS, detect_format, detect_layout
+from bengrn.networks import network_name, read_genes, read_network
 
 EDGES = [("SOX2", "POU5F1", 3.5), ("SOX2", "NANOG", -1.25), ("MYC", "SOX2", 0.5), ("POU5F1", "NANOG", 2.0),
          ("MYC", "KLF4", -0.75)]
