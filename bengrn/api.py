@@ -1,6 +1,6 @@
 """The Python API: :func:`benchmark` (methods on data, and existing networks, against truths) and :class:`Results`.
 
-``bengrn run`` and ``bengrn score`` are thin shells over it. With ``out=None`` nothing is written anywhere (networks,
+``bengrn score`` is a thin shell over it (``bengrn run`` over the runner it drives). With ``out=None`` nothing is written anywhere (networks,
 runs and results stay in memory); with ``out=DIR`` the folder is the one ``bengrn run`` writes (``results.json``,
 ``results.csv``, ``runs/``, ``networks/``, ``plots/``) and an interrupted benchmark resumes.
 
@@ -112,9 +112,13 @@ class Results:
         folder = Path(path) if Path(path).is_dir() else Path(path).parent
         store = Store(folder)
         for run in runs:
-            fp = run.get("provenance", {}).get("fingerprint")
-            stored = store.load_run(run["method"], run["truth"], run.get("celltype"), fp) if fp else None
-            if stored is not None and "pr_curve" in stored:
+            # read only: Store.load_run would also restore files kept for other parameters
+            try:
+                stored = json.loads(store.run_path(run["method"], run["truth"], run.get("celltype")).read_text())
+            except (OSError, ValueError):
+                continue
+            same = stored.get("provenance", {}).get("fingerprint") == run.get("provenance", {}).get("fingerprint")
+            if same and "pr_curve" in stored:
                 run["pr_curve"] = stored["pr_curve"]
         return cls(runs, folder)
 
@@ -243,6 +247,10 @@ def benchmark(data=None, methods: str | Sequence[str] = (), networks=None, truth
     if not truths_:
         raise BenchmarkError("no truth given; pass truths=NAME or a list of names")
     net_options, run_options = _split_options(options)
+    if run_options.pop("tf_only", False):  # the alias of universe="tf", for the networks too
+        if universe not in ("truth", "tf"):
+            raise BenchmarkError(f"tf_only=True is universe='tf'; it cannot be combined with universe={universe!r}")
+        universe = "tf"
     if out is None:
         return Results(_run(_MemoryStore(), data, methods_, networks, truths_, universe=universe, n_null=n_null,
                             seed=seed, net_options=net_options, run_options=run_options, options=options))

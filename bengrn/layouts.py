@@ -105,8 +105,9 @@ def _layout_error(what: str, columns: Sequence[str], problem: str) -> BenchmarkE
 def detect_layout(columns: Sequence[str], what: str = "edge table") -> Layout:
     """The first layout of :data:`LAYOUTS` whose source, target and marker columns are all in ``columns``.
 
-    Matching ignores case; the returned layout carries the table's own spelling of the names. A table with two or
-    three columns whose third name is a number is ``headerless``.
+    Matching ignores case; the returned layout carries the table's own spelling of the names. A table of three
+    columns whose third "name" is a number is ``headerless`` (two columns without a header cannot be told from a
+    header: ``layout="headerless"``).
     """
     cols = [str(c) for c in columns]
     by_key = {c.lower(): c for c in cols}
@@ -120,7 +121,7 @@ def detect_layout(columns: Sequence[str], what: str = "edge table") -> Layout:
                 weight = by_key.get("score")  # source,target,score is as common as weight
             return Layout(lay.name, by_key[lay.source.lower()], by_key[lay.target.lower()], weight, lay.marker,
                           lay.description)
-    if len(cols) == 3 and _is_number(cols[2]):  # a two-column file without header cannot be told from a header
+    if len(cols) == 3 and _is_number(cols[2]):
         return LAYOUTS["headerless"]
     raise _layout_error(what, cols, "no known layout matches its columns")
 

@@ -153,6 +153,10 @@ def test_benchmark_errors_say_what_to_do():
         bengrn.benchmark(TOY.adata, networks={"x": TOY.network}, truths=TRUTH, genes=["A"])
     with pytest.raises(BenchmarkError, match="unknown universe 'pairs'"):
         bengrn.benchmark(networks={"x": TOY.network}, truths=TRUTH, universe="pairs")
+    tf = bengrn.benchmark(networks={"x": TOY.network}, truths=TRUTH, n_null=0, tf_only=True).runs[0]
+    assert tf["universe"]["name"] == "tf" and tf["provenance"]["tf_only"]["n_tfs_in_genes"] == 8  # the toy's TFs
+    with pytest.raises(BenchmarkError, match="tf_only=True is universe='tf'"):
+        bengrn.benchmark(networks={"x": TOY.network}, truths=TRUTH, tf_only=True, universe="all")
     with pytest.raises(BenchmarkError, match="unknown plot kind"):
         bengrn.benchmark(networks={"x": TOY.network}, truths=TRUTH, n_null=0).plot("bars")
 
