@@ -137,8 +137,8 @@ def evaluate(
     )
     if n_null:
         out.update(summarize(out, null_draws(rk, n_null, seed)), n_null=n_null, null_seed=int(seed))
-    if flags:
-        logger.warning("universe %r (%d truth edges): %s", universe, rk.n_positives, ", ".join(flags))
+    if flags:  # in the result; the runner and scorer warn once per run, naming method, truth and dataset
+        logger.info("universe %r (%d truth edges): %s", universe, rk.n_positives, ", ".join(flags))
     if return_curve:
         return out, precision_recall_curve(rk)
     return out
