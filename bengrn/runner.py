@@ -324,6 +324,8 @@ def _run_job(job: _Job, config: RunConfig, store: Store, callback: ProgressCallb
     net, inference_s, reused = _network(job, config, store, callback)
     versions_ = versions()  # after inference: torch / distributed are listed once a method has loaded them
     network = network_matrix(net)
+    # which model weights made the network (scprint: the shipped toy or a published checkpoint, labelled)
+    model = {k: v for k, v in net.network_metadata("GRN").items() if k.startswith("checkpoint")}
     summary = _enrichment(job, network, config, store) if config.enrich else None
     for t in todo:
         target = job.group.targets[t]
@@ -339,6 +341,8 @@ def _run_job(job: _Job, config: RunConfig, store: Store, callback: ProgressCallb
             "provenance": _provenance(job, target, result, run_fp=fps[t], inference_s=inference_s, reused=reused,
                                       versions_=versions_, store=store),
         }
+        if model:
+            run["provenance"]["model"] = model
         if summary is not None:
             run["enrichment"] = summary
         if result.curve is not None:

@@ -41,6 +41,9 @@ __all__ = ["app", "main", "console", "fail", "user_errors", "log_to_stderr", "sp
 app = typer.Typer(
     name="bengrn",
     help="Benchmark gene regulatory networks inferred from single-cell data against reference networks.",
+    epilog="Documentation: the grnsuite site, built from docs/ and the docstrings with `mkdocs build` (extra "
+    "grnsuite\\[docs]; `mkdocs serve` to browse it); every page is also a Markdown file in docs/ (cli.md: every option "
+    "and exit code).",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,

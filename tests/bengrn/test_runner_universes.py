@@ -221,6 +221,12 @@ def test_held_out_rows_get_their_own_random_control(shared_data, tmp_path):
     tables = summary_tables(runs, seed=0)
     assert [t.row_count for t in tables] == [2, 1]
     assert "held-out regulators" in str(tables[0].title)
+    # issue 15: the shipped toy checkpoint is labelled as such in every scprint result's provenance
+    from scprint_model.checkpoint import DEFAULT_CHECKPOINT, TOY_LABEL, sha256
+
+    model = selected["provenance"]["model"]
+    assert model["checkpoint_kind"] == "toy" and model["checkpoint_label"] == TOY_LABEL
+    assert model["checkpoint_sha256"] == sha256(DEFAULT_CHECKPOINT) and "model" not in plain["provenance"]
 
 
 def test_counts_are_normalised_on_all_genes_of_each_cell():
