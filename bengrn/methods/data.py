@@ -11,7 +11,6 @@ import scipy.sparse as sp
 import ground_truths
 from ground_truths.ids import symbol_key
 from grnndata import GRnnData
-from grnndata._checks import check_adata
 from grnndata._json import to_jsonable
 from bengrn.prepare import is_counts, log_normalize
 
