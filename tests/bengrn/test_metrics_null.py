@@ -36,6 +36,9 @@ def case(seed, kind):
     net = np.round(rng.random((n, n)), 1)  # 11 tied levels
     truth = sp.csr_matrix(rng.random((n, n)) < 0.15)
     rows = cols = None
+    if kind.endswith("continuous"):  # all scores distinct: the null's no-tie fast path
+        net = rng.random((n, n))
+        kind = kind[: -len(" continuous")]
     if kind == "all":
         kwargs = dict(universe="all")
     elif kind == "tf sparse transposed":
@@ -70,7 +73,8 @@ def brute_force_draws(net, truth, kwargs, rows, cols, positions, sklearn=True):
     return {k: np.array(v) for k, v in out.items()}
 
 
-@pytest.mark.parametrize("kind", ["all", "tf sparse transposed", "truth masks"])
+@pytest.mark.parametrize("kind", ["all", "tf sparse transposed", "truth masks", "all continuous",
+                                  "tf sparse transposed continuous", "truth masks continuous"])
 def test_null_matches_bruteforce_loop_draw_by_draw(kind):
     net, truth, kwargs, rows, cols = case(3, kind)
     n_null, seed = 60, 11
