@@ -26,7 +26,7 @@ from bengrn.metrics import UNIVERSES
 from bengrn.plots import downsample_curve
 
 __all__ = ["UNIVERSES", "HELDOUT_RANDOM", "Score", "network_matrix", "universe_options", "score", "score_selected_heads",
-           "universe_summary", "heldout_control"]
+           "universe_summary", "heldout_control", "flag_context_mismatch"]
 
 
 class Score(NamedTuple):
@@ -170,3 +170,9 @@ def heldout_control(run: dict) -> dict:
         "universe": universe_summary(result, n_aligned, heldout=True), "metrics": result, "control_of": run["method"],
         "provenance": provenance,
     }
+
+
+def flag_context_mismatch(result: Score) -> None:
+    """Add the ``context_mismatch`` flag to a result (and to the held-out protocol's other rows)."""
+    for metrics_ in (result.metrics, *result.details.get("heldout_other", {}).values()):
+        metrics_["flags"] = [*metrics_["flags"], "context_mismatch"]

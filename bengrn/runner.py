@@ -25,8 +25,8 @@ from bengrn.lock import exclusive_out
 from bengrn.plan import check_counts, method_infos, resolve_method_options
 from bengrn.plots import write_pr_plots
 from bengrn.prepare import PreparedData, dataset_for, load_data, prepare_groups
-from bengrn.protocols import UNIVERSES, Score, heldout_control, network_matrix, score, score_selected_heads, \
-    universe_summary
+from bengrn.protocols import UNIVERSES, Score, flag_context_mismatch, heldout_control, network_matrix, score, \
+    score_selected_heads, universe_summary
 from bengrn.store import NON_RESULT_OPTIONS, Store, fingerprint, now, pr_plot_name, versions
 from bengrn.truths import AlignedTruth, TruthData, align_groups, context_mismatch, load_truth, tf_regulators
 from grnndata._odeps import EXTRAS, missing_dependency
@@ -291,12 +291,6 @@ def _provenance(job: _Job, target: AlignedTruth, result: Score, *, run_fp: str, 
     return provenance
 
 
-def _flag_context(result: Score) -> None:
-    """Add the ``context_mismatch`` flag to a result (and to the held-out protocol's other rows)."""
-    for metrics_ in (result.metrics, *result.details.get("heldout_other", {}).values()):
-        metrics_["flags"] = [*metrics_["flags"], "context_mismatch"]
-
-
 def warn_flags(runs: list[dict]) -> None:
     """Log a warning for every run whose benchmark cannot support a verdict (its flags)."""
     for run in runs:
@@ -331,7 +325,7 @@ def _run_job(job: _Job, config: RunConfig, store: Store, callback: ProgressCallb
         target = job.group.targets[t]
         result = _score(job, net, network, target, config)
         if job.group.mismatch[t]:
-            _flag_context(result)
+            flag_context_mismatch(result)
         run = {
             "method": job.method, "truth": t, "dataset": prep.dataset, "celltype": prep.celltype,
             "universe": universe_summary(result.metrics, target.matrix.nnz, heldout=_heldout(job, config)),

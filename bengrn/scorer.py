@@ -24,7 +24,7 @@ from bengrn.errors import BenchmarkError
 from bengrn.metrics import UNIVERSES
 from bengrn.networks import LoadedNetwork
 from bengrn.prepare import PreparedData, dataset_context, dataset_organism
-from bengrn.protocols import score, universe_summary
+from bengrn.protocols import flag_context_mismatch, score, universe_summary
 from bengrn.store import Store, fingerprint, now, versions
 from bengrn.truths import AlignedTruth, TruthData, align_groups, context_mismatch, tf_regulators
 from grnndata._files import sha256_bytes
@@ -98,13 +98,9 @@ def _parameters(loaded: LoadedNetwork, options: ScoreOptions) -> dict:
             "method_options": {k: v for k, v in how.items() if v is not None}, "scheduler": None}
 
 
-def _flag_context(metrics: dict, mismatch: list[str]) -> dict:
-    return {**metrics, "flags": [*metrics["flags"], "context_mismatch"]} if mismatch else metrics
-
-
 def _run(loaded: LoadedNetwork, prep: PreparedData, target: AlignedTruth, result, *, options: ScoreOptions,
          mismatch: list[str], tf: tuple | None, fp: str) -> dict:
-    metrics = _flag_context(result.metrics, mismatch)
+    metrics = result.metrics
     parameters = _parameters(loaded, options)
     run = {
         "method": loaded.name, "truth": target.truth.name, "dataset": prep.dataset, "celltype": None,
@@ -164,6 +160,8 @@ def score_networks(networks: Sequence[LoadedNetwork], truths: Sequence[TruthData
                                stats=target.stats, tf_mask=None if tf is None else tf[0], n_null=options.n_null,
                                seed=options.seed, transpose=options.transpose)
                 logger.info("scored %s against %s in %.2f s", loaded.name, truth.name, time.perf_counter() - started)
+                if mismatch:
+                    flag_context_mismatch(result)
                 old = store.save_run(_run(loaded, prep, target, result, options=options, mismatch=mismatch, tf=tf,
                                           fp=fp))
             runs.append(old)
