@@ -31,7 +31,7 @@ import scipy.sparse as sp
 
 import ground_truths
 from bengrn.errors import BenchmarkError, UnknownNameError
-from grnndata._files import sha256_bytes, sha256_file
+from grnndata._files import matrix_sha256, sha256_file
 
 logger = logging.getLogger(__name__)
 
@@ -252,20 +252,9 @@ def expression_matrix(adata) -> tuple[Any, bool, str]:
 
 
 def _input_sha256(x, genes: Sequence[str], cells: Sequence[str], totals: np.ndarray | None) -> str:
-    """sha256 of exactly what a method gets: gene and cell names, the canonical CSR of the values, the cell totals."""
-    m = sp.csr_matrix(x, dtype=np.float32)
-    m.sum_duplicates()
-    m.sort_indices()
-    return sha256_bytes(
-        b"" if totals is None else np.asarray(totals, dtype=np.float64).tobytes(),
-        "\x1f".join(map(str, genes)).encode(),
-        b"\x1e",
-        "\x1f".join(map(str, cells)).encode(),
-        np.asarray(m.shape, dtype=np.int64).tobytes(),
-        m.indptr.astype(np.int64).tobytes(),
-        m.indices.astype(np.int64).tobytes(),
-        m.data.tobytes(),
-    )
+    """sha256 of exactly what a method gets: the cell totals, gene and cell names, the values (canonical CSR)."""
+    total_bytes = b"" if totals is None else np.asarray(totals, dtype=np.float64).tobytes()
+    return matrix_sha256(x, total_bytes, genes, cells, dtype=np.float32)
 
 
 @dataclass

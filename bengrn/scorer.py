@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 
 import numpy as np
-import scipy.sparse as sp
 from anndata import AnnData
 
 from bengrn.errors import BenchmarkError
@@ -27,7 +26,7 @@ from bengrn.prepare import PreparedData, dataset_context, dataset_organism
 from bengrn.protocols import flag_context_mismatch, score, universe_summary
 from bengrn.store import Store, fingerprint, now, versions
 from bengrn.truths import AlignedTruth, TruthData, align_groups, context_mismatch, tf_regulators
-from grnndata._files import sha256_bytes
+from grnndata._files import matrix_sha256
 
 logger = logging.getLogger(__name__)
 
@@ -57,11 +56,7 @@ class ScoreOptions:
 
 def network_sha256(net) -> str:
     """sha256 of a network's genes and scores (canonical CSR): the same network read from any layout hashes alike."""
-    m = sp.csr_matrix(net.network("GRN"), dtype=np.float64)
-    m.eliminate_zeros()
-    m.sort_indices()
-    return sha256_bytes("\x1f".join(map(str, net.var_names)).encode(), m.indptr.astype(np.int64).tobytes(),
-                        m.indices.astype(np.int64).tobytes(), m.data.tobytes())
+    return matrix_sha256(net.network("GRN"), net.var_names, dtype=np.float64)
 
 
 def network_prep(loaded: LoadedNetwork, dataset: dict | None = None) -> PreparedData:

@@ -18,7 +18,7 @@ import ground_truths
 from bengrn.alignment import align
 from bengrn.errors import BenchmarkError
 from bengrn.prepare import PreparedData
-from grnndata._files import sha256_bytes
+from grnndata._files import matrix_sha256
 from ground_truths.ids import symbol_key
 
 logger = logging.getLogger(__name__)
@@ -100,14 +100,8 @@ def align_truth(truth: TruthData, genes: Sequence[str]) -> tuple[sp.csr_matrix |
 
 
 def aligned_sha256(matrix: sp.csr_matrix, genes: Sequence[str]) -> str:
-    """sha256 of the aligned edges (row/column pairs, sorted) and the genes they index."""
-    coo = matrix.tocoo()
-    order = np.lexsort((coo.col, coo.row))
-    return sha256_bytes(
-        "\x1f".join(map(str, genes)).encode(),
-        coo.row[order].astype(np.int64).tobytes(),
-        coo.col[order].astype(np.int64).tobytes(),
-    )
+    """sha256 of the aligned edges (canonical CSR of the boolean matrix) and the genes they index."""
+    return matrix_sha256(matrix, genes, dtype=bool)
 
 
 def _overlap_error(truth: TruthData, dataset: str, genes: Sequence[str], organism: str, selected: bool):

@@ -1,4 +1,4 @@
-"""Atomic writes and file hashes: the one implementation used by grnndata, scprint_model and bengrn.
+"""Atomic writes and file / matrix hashes: the one implementation used by grnndata, scprint_model and bengrn.
 
 Every file the suite writes goes to a temporary name in the destination's directory (same file system, so the final
 ``os.replace`` is atomic) and is renamed only once complete; on any error, KeyboardInterrupt included, the temporary
@@ -16,10 +16,13 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator
 
+import numpy as np
+import scipy.sparse as sp
+
 from grnndata._json import to_jsonable
 
 __all__ = ["atomic_path", "atomic_write_bytes", "atomic_write_text", "atomic_write_json", "sha256_file",
-           "sha256_bytes"]
+           "sha256_bytes", "matrix_sha256"]
 
 CHUNK = 1 << 20
 
@@ -82,3 +85,19 @@ def sha256_bytes(*chunks: bytes) -> str:
     for chunk in chunks:
         digest.update(chunk)
     return digest.hexdigest()
+
+
+def matrix_sha256(matrix: Any, *labels: Any, dtype: Any = None) -> str:
+    """sha256 of a matrix's content as canonical CSR (duplicates summed, zeros dropped, indices sorted; zero = no
+    entry, so a dense and a sparse copy hash alike), prefixed by ``labels`` (bytes, or sequences of names).
+
+    ``dtype`` fixes the value type first (e.g. float32 inputs hash alike whatever precision they came in).
+    """
+    m = sp.csr_matrix(matrix, dtype=dtype, copy=True)
+    m.sum_duplicates()
+    m.eliminate_zeros()
+    m.sort_indices()
+    chunks = [lab if isinstance(lab, bytes) else "\x1f".join(map(str, lab)).encode() + b"\x1e" for lab in labels]
+    return sha256_bytes(*chunks, np.asarray(m.shape, dtype=np.int64).tobytes(), m.indptr.astype(np.int64).tobytes(),
+                        m.indices.astype(np.int64).tobytes(), m.data.tobytes())
+
