@@ -30,6 +30,7 @@ import numpy as np
 import scipy.sparse as sp
 
 import ground_truths
+from ground_truths.ids import detect_organism
 from bengrn.errors import BenchmarkError, UnknownNameError
 from grnndata._files import matrix_sha256, sha256_file
 
@@ -141,10 +142,8 @@ def dataset_organism(adata) -> str:
     meta = adata.uns.get("dataset", {})
     if isinstance(meta, dict) and meta.get("organism"):
         return str(meta["organism"])
-    names = [str(g) for g in adata.var_names[:2000] if str(g)[:1].isalpha()]
-    upper = sum(n == n.upper() for n in names)
-    capital = sum(n[:1].isupper() and n[1:] == n[1:].lower() and n != n.upper() for n in names)
-    return "mouse" if capital > upper else "human"
+    organism, _ = detect_organism(adata.var_names[:2000])  # the suite's one symbol-case rule
+    return organism or "human"
 
 
 def dataset_context(adata, organism: str) -> dict:
