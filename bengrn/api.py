@@ -29,7 +29,7 @@ from bengrn.prepare import load_data
 from bengrn.results import flatten_run, read_results
 from bengrn.runner import RunConfig, run_benchmark, warn_flags
 from bengrn.scorer import ScoreOptions, describe_dataset, score_networks
-from bengrn.store import Store, network_file_name, pr_plot_name
+from bengrn.store import Store, network_file_name, pr_plot_name, read_json
 from bengrn.truths import load_truth
 from grnndata._files import atomic_write_text, sha256_file
 from grnndata._json import to_jsonable
@@ -113,9 +113,8 @@ class Results:
         store = Store(folder)
         for run in runs:
             # read only: Store.load_run would also restore files kept for other parameters
-            try:
-                stored = json.loads(store.run_path(run["method"], run["truth"], run.get("celltype")).read_text())
-            except (OSError, ValueError):
+            stored = read_json(store.run_path(run["method"], run["truth"], run.get("celltype")))
+            if not isinstance(stored, dict):
                 continue
             same = stored.get("provenance", {}).get("fingerprint") == run.get("provenance", {}).get("fingerprint")
             if same and "pr_curve" in stored:

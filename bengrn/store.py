@@ -39,7 +39,7 @@ from grnndata._json import to_jsonable
 logger = logging.getLogger(__name__)
 
 __all__ = ["NON_RESULT_OPTIONS", "fingerprint", "slug", "run_file_name", "network_file_name", "pr_plot_name",
-           "kept_path", "versions", "now", "Store"]
+           "kept_path", "versions", "now", "read_json", "Store"]
 
 # Method options that change how fast a result comes, not the result: left out of fingerprints.
 NON_RESULT_OPTIONS = frozenset({"scheduler", "n_jobs", "progress", "device"})
@@ -111,7 +111,8 @@ def now() -> str:
     return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
 
 
-def _read_json(path: Path) -> Any:
+def read_json(path: Path) -> Any:
+    """The JSON document at ``path``, or None when it is missing or unreadable (a resume store never trusts it)."""
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -173,7 +174,7 @@ class Store:
         """The document of ``files[0]`` when it has fingerprint ``fp``, swapping in the files kept for ``fp``."""
         if self.force:
             return None
-        doc = _read_json(files[0])
+        doc = read_json(files[0])
         current = _fingerprint_of(doc)
         if current == fp:
             return doc
@@ -185,7 +186,7 @@ class Store:
             if k.exists():
                 os.replace(k, p)
         logger.info("restored %s of an earlier run with the same parameters", files[-1])
-        doc = _read_json(files[0])
+        doc = read_json(files[0])
         return doc if _fingerprint_of(doc) == fp else None
 
     def _set_aside(self, files: Sequence[Path], current: str | None) -> None:
@@ -201,7 +202,7 @@ class Store:
                 _keep(p, kept_path(p, current))
 
     def _before_write(self, files: Sequence[Path], fp: str) -> None:
-        current = _fingerprint_of(_read_json(files[0]))
+        current = _fingerprint_of(read_json(files[0]))
         if current is not None and current != fp:
             self._set_aside(files, current)
 
@@ -275,7 +276,7 @@ class Store:
     def write_results(self, runs: Sequence[dict]) -> tuple[Path, Path]:
         """Write ``results.json``/``.csv``, first keeping the previous ones if they hold a run these do not."""
         json_path = self.out / "results.json"
-        old = _read_json(json_path)
+        old = read_json(json_path)
         old = old if isinstance(old, list) else []
         new_fps = {_fingerprint_of(r) for r in runs}
         if any(_fingerprint_of(r) not in new_fps or _fingerprint_of(r) is None for r in old):
